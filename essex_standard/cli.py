@@ -1,0 +1,72 @@
+"""The ``essex-standard`` command line: thin, fast to start, honest exit codes.
+
+Exit codes: 0 = done (for ``gate``: the Standard is met), 1 = the Standard is not met or the
+gate failed, 2 = bad input or usage.  A user's mistake prints one paragraph and no traceback.
+
+Sub-commands live in their own modules and are imported only when invoked, so ``--help``
+never pays for pandas, scikit-learn or WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+import click
+
+from ._version import __version__
+
+#: command name → "module:attribute" of a click command, imported on first use.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("essex_standard.commands.audit", "Run an audit from an audit.yaml and write the reports."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = import_module(COMMANDS[name][0])
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Show short help without importing every command module.
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="essex-standard")
+def cli() -> None:
+    """Audit a predictive model against the Essex Standard.
+
+    Start with the bundled example:
+
+      essex-standard audit examples/childrens-social-care/audit.yaml --out audit-output
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning our own errors into a message and exit code 2."""
+    from .errors import EssexStandardError
+
+    try:
+        cli.main(args=argv, prog_name="essex-standard", standalone_mode=False)
+    except EssexStandardError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code not in (0, 1) else exc.exit_code)
+    sys.exit(0)

@@ -1,0 +1,454 @@
+"""The audit configuration: ``audit.yaml`` → a validated :class:`AuditConfig`.
+
+The keys are the tool's public contract.  Validation is strict (an unknown key is an error, not
+a silent no-op) because a misspelt ``refrence:`` that is ignored would quietly change which
+group every disparity is measured against.  Every error names the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+#: Free-text fields about the model that are carried into reports.  A report shows a missing
+#: field as "not provided", never an invented value.
+MODEL_TEXT_FIELDS: tuple[str, ...] = (
+    "name",
+    "version",
+    "owner",
+    "purpose",
+    "not_used_for",
+    "description",
+    "benefit",
+    "decision_use",
+    "human_review",
+    "training",
+    "challenge",
+    "senior_responsible_owner",
+    "team",
+    "contact_email",
+    "third_parties",
+    "data_sources",
+    "data_sharing",
+    "fairness_priority",
+    "audit_date",
+)
+#: Structured (non-text) fields under ``model:``.
+MODEL_LIST_FIELDS: tuple[str, ...] = ("impact_assessments",)
+
+DATA_KEYS = (
+    "path",
+    "y_true",
+    "y_score",
+    "y_pred",
+    "threshold",
+    "positive_label",
+    "score_range",
+    "reference",
+    "time",
+)
+ESTIMATOR_KEYS = ("path", "features", "trusted", "trusted_types")
+PROTECTED_KEYS = ("column", "reference", "label")
+TOP_LEVEL_KEYS = (
+    "model",
+    "data",
+    "estimator",
+    "protected",
+    "intersections",
+    "seed",
+    "bootstrap",
+    "confidence_level",
+    "min_group_size",
+    "standard",
+    "attestations",
+    "privacy",
+    "calibration",
+    "drift",
+    "over_time",
+)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """How scores become flags: a fixed cut-off or a capacity rule.
+
+    Exactly one of the three is set.  ``value``: flag ``score >= value``.  ``top_percent`` /
+    ``top_k``: flag the highest scores; people tied with the last one flagged are all flagged
+    (breaking ties by row order would make the audit depend on how the file was sorted).
+    """
+
+    value: float | None = None
+    top_percent: float | None = None
+    top_k: int | None = None
+
+    def describe(self) -> str:
+        if self.value is not None:
+            return f"score >= {self.value:g}"
+        if self.top_percent is not None:
+            return f"highest {self.top_percent:g}% of scores"
+        return f"highest {self.top_k} scores"
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.value is not None:
+            return {"value": self.value}
+        if self.top_percent is not None:
+            return {"top_percent": self.top_percent}
+        return {"top_k": self.top_k}
+
+
+@dataclass(frozen=True)
+class ProtectedAttribute:
+    """A protected characteristic: a column, an optional reference group and display label."""
+
+    column: str
+    reference: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class EstimatorConfig:
+    """A model to run on the data instead of reading prediction columns."""
+
+    path: Path
+    features: tuple[str, ...]
+    trusted: bool = False
+    trusted_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the rows are and which columns mean what."""
+
+    path: Path | None
+    y_true: str | None = None
+    y_score: str | None = None
+    y_pred: str | None = None
+    threshold: Threshold | None = None
+    positive_label: Any = 1
+    score_range: tuple[float, float] | None = None
+    reference: Path | None = None
+    time: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """A validated audit configuration.
+
+    ``raw`` keeps the configuration as the user wrote it (after validation), so that
+    ``results.json`` can record exactly what was asked for.
+    """
+
+    model: dict[str, Any]
+    data: DataConfig
+    protected: tuple[ProtectedAttribute, ...]
+    intersections: tuple[tuple[str, ...], ...] = ()
+    estimator: EstimatorConfig | None = None
+    seed: int = 0
+    bootstrap: int = 1000
+    confidence_level: float = 0.95
+    min_group_size: int = 30
+    source: str = "<in memory>"
+    base_dir: Path = field(default_factory=Path.cwd)
+    raw: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, Any] = field(default_factory=dict)
+    """Sections owned by later pipeline stages (standard, privacy, calibration, drift...),
+    validated by those stages, kept here as plain mappings."""
+
+
+def _suggest(word: str, options: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def _check_keys(where: str, mapping: Mapping[str, Any], allowed: tuple[str, ...], src: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            raise ConfigError(
+                f"{src}: unknown key '{where}{key}'.{_suggest(str(key), allowed)} "
+                f"Allowed keys here: {', '.join(allowed)}."
+            )
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], key: str, src: str, hint: str) -> Any:
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        raise ConfigError(f"{src}: '{key}' must be {hint}, not {value!r}.")
+    if not isinstance(value, kind):
+        raise ConfigError(f"{src}: '{key}' must be {hint}, not {value!r}.")
+    return value
+
+
+def _parse_threshold(value: Any, src: str) -> Threshold:
+    key = "data.threshold"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Threshold(value=float(value))
+    if isinstance(value, Mapping) and len(value) == 1:
+        (rule, amount), = value.items()
+        if rule == "top_percent":
+            amount = _expect(amount, (int, float), f"{key}.top_percent", src, "a number")
+            if not 0 < amount <= 100:
+                raise ConfigError(
+                    f"{src}: '{key}.top_percent' is {amount}; it must be above 0 and at most 100."
+                )
+            return Threshold(top_percent=float(amount))
+        if rule == "top_k":
+            amount = _expect(amount, int, f"{key}.top_k", src, "a whole number")
+            if amount < 1:
+                raise ConfigError(f"{src}: '{key}.top_k' is {amount}; it must be at least 1.")
+            return Threshold(top_k=int(amount))
+    raise ConfigError(
+        f"{src}: '{key}' is {value!r}. Give a number (flag scores at or above it), "
+        "or a capacity rule such as {top_percent: 10} or {top_k: 500}."
+    )
+
+
+def _parse_score_range(value: Any, src: str) -> tuple[float, float]:
+    ok = (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        and value[0] < value[1]
+    )
+    if not ok:
+        raise ConfigError(
+            f"{src}: 'data.score_range' is {value!r}; give [low, high] with low < high, "
+            "for example [0, 1] for probabilities or [1, 10] for deciles."
+        )
+    return float(value[0]), float(value[1])
+
+
+def _optional_str(section: Mapping[str, Any], key: str, where: str, src: str) -> str | None:
+    value = section.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ConfigError(f"{src}: '{where}.{key}' must be a column name, not {value!r}.")
+    return str(value)
+
+
+def _parse_data(section: Any, src: str, base_dir: Path, require_path: bool) -> DataConfig:
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{src}: 'data' must be a mapping with at least 'path' and 'y_true'.")
+    _check_keys("data.", section, DATA_KEYS, src)
+    path = section.get("path")
+    if path is None and require_path:
+        raise ConfigError(f"{src}: 'data.path' is missing; name the CSV or Parquet file to audit.")
+    threshold = section.get("threshold")
+    score_range = section.get("score_range")
+    reference = section.get("reference")
+    return DataConfig(
+        path=(base_dir / str(path)) if path is not None else None,
+        y_true=_optional_str(section, "y_true", "data", src),
+        y_score=_optional_str(section, "y_score", "data", src),
+        y_pred=_optional_str(section, "y_pred", "data", src),
+        threshold=_parse_threshold(threshold, src) if threshold is not None else None,
+        positive_label=section.get("positive_label", 1),
+        score_range=_parse_score_range(score_range, src) if score_range is not None else None,
+        reference=(base_dir / str(reference)) if reference is not None else None,
+        time=_optional_str(section, "time", "data", src),
+    )
+
+
+def _parse_estimator(section: Any, src: str, base_dir: Path) -> EstimatorConfig:
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{src}: 'estimator' must be a mapping with 'path' and 'features'.")
+    _check_keys("estimator.", section, ESTIMATOR_KEYS, src)
+    if "path" not in section:
+        raise ConfigError(f"{src}: 'estimator.path' is missing; name the .skops or .onnx file.")
+    features = section.get("features")
+    if not isinstance(features, list) or not features or not all(
+        isinstance(f, str) for f in features
+    ):
+        raise ConfigError(
+            f"{src}: 'estimator.features' must be a non-empty list of column names, "
+            f"in the order the model expects them; got {features!r}."
+        )
+    trusted = section.get("trusted", False)
+    _expect(trusted, bool, "estimator.trusted", src, "true or false")
+    trusted_types = section.get("trusted_types", [])
+    if not isinstance(trusted_types, list) or not all(isinstance(t, str) for t in trusted_types):
+        raise ConfigError(f"{src}: 'estimator.trusted_types' must be a list of type names.")
+    return EstimatorConfig(
+        path=base_dir / str(section["path"]),
+        features=tuple(features),
+        trusted=trusted,
+        trusted_types=tuple(trusted_types),
+    )
+
+
+def _parse_protected(section: Any, src: str) -> tuple[ProtectedAttribute, ...]:
+    if not isinstance(section, list) or not section:
+        raise ConfigError(
+            f"{src}: 'protected' must be a non-empty list of protected characteristics, "
+            "e.g. '- column: ethnicity'."
+        )
+    out: list[ProtectedAttribute] = []
+    for i, item in enumerate(section):
+        if isinstance(item, str):
+            item = {"column": item}
+        if not isinstance(item, Mapping) or "column" not in item:
+            raise ConfigError(
+                f"{src}: 'protected[{i}]' must be a column name or a mapping with 'column'; "
+                f"got {item!r}."
+            )
+        _check_keys(f"protected[{i}].", item, PROTECTED_KEYS, src)
+        ref = item.get("reference")
+        label = item.get("label")
+        out.append(
+            ProtectedAttribute(
+                column=str(item["column"]),
+                reference=None if ref is None else str(ref),
+                label=None if label is None else str(label),
+            )
+        )
+    columns = [p.column for p in out]
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise ConfigError(f"{src}: 'protected' lists {', '.join(dupes)} more than once.")
+    return tuple(out)
+
+
+def _parse_intersections(
+    section: Any, protected: tuple[ProtectedAttribute, ...], src: str
+) -> tuple[tuple[str, ...], ...]:
+    if section is None:
+        return ()
+    if not isinstance(section, list):
+        raise ConfigError(f"{src}: 'intersections' must be a list of lists, e.g. [[race, sex]].")
+    names = [p.column for p in protected]
+    out = []
+    for i, combo in enumerate(section):
+        if not isinstance(combo, list) or len(combo) < 2:
+            raise ConfigError(
+                f"{src}: 'intersections[{i}]' must list two or more protected columns; "
+                f"got {combo!r}."
+            )
+        for col in combo:
+            if col not in names:
+                raise ConfigError(
+                    f"{src}: 'intersections[{i}]' names '{col}', which is not under "
+                    f"'protected'.{_suggest(str(col), names)} Add it to 'protected' first."
+                )
+        if len(set(combo)) != len(combo):
+            raise ConfigError(f"{src}: 'intersections[{i}]' repeats a column: {combo!r}.")
+        out.append(tuple(str(c) for c in combo))
+    return tuple(out)
+
+
+def _parse_model(section: Any, src: str) -> dict[str, Any]:
+    if section is None:
+        return {}
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{src}: 'model' must be a mapping (name, version, owner, purpose...).")
+    _check_keys("model.", section, MODEL_TEXT_FIELDS + MODEL_LIST_FIELDS, src)
+    out: dict[str, Any] = {}
+    for key, value in section.items():
+        if key in MODEL_LIST_FIELDS:
+            if not isinstance(value, list):
+                raise ConfigError(f"{src}: 'model.{key}' must be a list.")
+            out[key] = value
+        elif value is not None:
+            out[key] = str(value).strip()
+    return out
+
+
+def parse_config(
+    raw: Any, source: str = "<in memory>", base_dir: Path | None = None, require_path: bool = True
+) -> AuditConfig:
+    """Validate a configuration mapping (already parsed from YAML) into an :class:`AuditConfig`.
+
+    >>> cfg = parse_config({"data": {"path": "x.csv", "y_true": "y", "y_score": "s",
+    ...                             "threshold": 0.5}, "protected": ["sex"]})
+    >>> cfg.data.threshold.describe(), [p.column for p in cfg.protected]
+    ('score >= 0.5', ['sex'])
+    """
+    src = source
+    base = base_dir or Path.cwd()
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{src}: the file must be a YAML mapping with 'data' and 'protected'.")
+    _check_keys("", raw, TOP_LEVEL_KEYS, src)
+    for needed in ("data", "protected"):
+        if needed not in raw:
+            raise ConfigError(f"{src}: the key '{needed}' is missing; see examples/*/audit.yaml.")
+    data = _parse_data(raw["data"], src, base, require_path)
+    estimator = _parse_estimator(raw["estimator"], src, base) if raw.get("estimator") else None
+    if estimator is None and data.y_pred is None and data.y_score is None:
+        raise ConfigError(
+            f"{src}: nothing to audit. Name a prediction column ('data.y_pred'), a score column "
+            "with a threshold ('data.y_score' and 'data.threshold'), or a model ('estimator')."
+        )
+    if data.y_pred is not None and data.threshold is not None:
+        raise ConfigError(
+            f"{src}: 'data.y_pred' and 'data.threshold' are both given; use y_pred for "
+            "predictions you already have, or a threshold to derive them from the score, not both."
+        )
+    if estimator is None and data.y_pred is None and data.threshold is None:
+        raise ConfigError(
+            f"{src}: 'data.y_score' is given without 'data.threshold'. Say how scores become "
+            "flags: a number (e.g. 'threshold: 5') or a capacity rule ('threshold: {top_percent: 10}')."
+        )
+    protected = _parse_protected(raw["protected"], src)
+    intersections = _parse_intersections(raw.get("intersections"), protected, src)
+
+    seed = _expect(raw.get("seed", 0), int, "seed", src, "a whole number")
+    bootstrap = _expect(raw.get("bootstrap", 1000), int, "bootstrap", src, "a whole number")
+    if bootstrap != 0 and bootstrap < 100:
+        raise ConfigError(
+            f"{src}: 'bootstrap' is {bootstrap}; use 0 (closed-form intervals only) or at least "
+            "100 replicates (1000 is the default)."
+        )
+    level = _expect(raw.get("confidence_level", 0.95), (int, float), "confidence_level", src,
+                    "a number between 0.5 and 0.999")
+    if not 0.5 <= level < 1:
+        raise ConfigError(f"{src}: 'confidence_level' is {level}; use e.g. 0.95.")
+    min_n = _expect(raw.get("min_group_size", 30), int, "min_group_size", src, "a whole number")
+    if min_n < 1:
+        raise ConfigError(f"{src}: 'min_group_size' must be at least 1.")
+    sections = {
+        k: raw[k]
+        for k in ("standard", "attestations", "privacy", "calibration", "drift", "over_time")
+        if k in raw
+    }
+    return AuditConfig(
+        model=_parse_model(raw.get("model"), src),
+        data=data,
+        protected=protected,
+        intersections=intersections,
+        estimator=estimator,
+        seed=seed,
+        bootstrap=bootstrap,
+        confidence_level=float(level),
+        min_group_size=min_n,
+        source=src,
+        base_dir=base,
+        raw=dict(raw),
+        sections=sections,
+    )
+
+
+def load_config(path: str | Path) -> AuditConfig:
+    """Read and validate an ``audit.yaml``.  Relative paths inside it are relative to it."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: no such configuration file. Pass the path to an audit.yaml "
+            "(see examples/childrens-social-care/audit.yaml)."
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file; save the config as UTF-8.") from None
+    if raw is None:
+        raise ConfigError(f"{path}: the file is empty; see examples/*/audit.yaml for a start.")
+    return parse_config(raw, source=str(path), base_dir=path.resolve().parent)

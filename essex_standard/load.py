@@ -1,0 +1,142 @@
+"""Stage 1 of the pipeline: config + files → :class:`AuditData` (clean arrays and groupings).
+
+Everything that can be wrong with the input is found here, before any measurement, so that a
+bad file never produces half an audit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import AuditConfig
+from .errors import DataError
+from .groups import Grouping, intersect, make_grouping
+from .io import read_table, sha256_file
+from .predictions import apply_threshold, binary_column, score_column
+
+
+@dataclass
+class AuditData:
+    """The audited rows reduced to what the measurements need."""
+
+    y_pred: np.ndarray
+    y_true: np.ndarray | None
+    y_score: np.ndarray | None
+    groupings: list[Grouping]
+    n_rows: int
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    predictions: dict[str, Any] = field(default_factory=dict)
+    frame: pd.DataFrame | None = None
+    """The columns read (features, time, protected), for later stages such as drift."""
+
+
+def _columns_needed(cfg: AuditConfig) -> tuple[list[str], list[str]]:
+    d = cfg.data
+    cols = [c for c in (d.y_true, d.y_score, d.y_pred, d.time) if c]
+    if cfg.estimator is not None:
+        cols += list(cfg.estimator.features)
+    protected = [p.column for p in cfg.protected]
+    return list(dict.fromkeys(cols + protected)), protected
+
+
+def load_audit_data(cfg: AuditConfig) -> AuditData:
+    """Read the data file named by the config and prepare it for measurement."""
+    assert cfg.data.path is not None
+    columns, protected = _columns_needed(cfg)
+    frame = read_table(cfg.data.path, columns, text_columns=protected)
+    data = prepare(frame, cfg, source=_shown(cfg.data.path, cfg.base_dir))
+    data.inputs.insert(0, _input_record("data", cfg.data.path, cfg.base_dir, len(frame)))
+    return data
+
+
+def _shown(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _input_record(role: str, path: Path, base: Path, rows: int | None) -> dict[str, Any]:
+    record: dict[str, Any] = {"role": role, "path": _shown(path, base), "sha256": sha256_file(path)}
+    if rows is not None:
+        record["rows"] = int(rows)
+    return record
+
+
+def prepare(frame: pd.DataFrame, cfg: AuditConfig, source: str = "the data") -> AuditData:
+    """Turn a data frame into arrays and groupings (shared by files and ``audit_frame``)."""
+    d = cfg.data
+    if len(frame) == 0:
+        raise DataError(f"{source}: there are no rows to audit.")
+    for col in _columns_needed(cfg)[0]:
+        if col not in frame.columns:
+            raise DataError(f"{source}: there is no column '{col}'. Fix the name in the config.")
+    frame = frame.reset_index(drop=True)
+    y_true = binary_column(frame[d.y_true], d.positive_label, source, "outcome") if d.y_true else None
+    y_score = score_column(frame[d.y_score], d.score_range, source) if d.y_score else None
+    inputs: list[dict[str, Any]] = []
+    predictions: dict[str, Any] = {}
+    if cfg.estimator is not None:
+        y_score, model_pred, predictions = _run_estimator(frame, cfg, source)
+        inputs.append(_input_record("model", cfg.estimator.path, cfg.base_dir, None))
+    if d.y_pred:
+        y_pred = binary_column(frame[d.y_pred], d.positive_label, source, "prediction")
+        predictions.update({"source": "column", "column": d.y_pred})
+    elif d.threshold is not None:
+        if y_score is None:
+            raise DataError(f"{source}: a threshold was given but there is no score to apply it to.")
+        y_pred, info = apply_threshold(y_score, d.threshold)
+        predictions.update({"source": "threshold", **info})
+    else:
+        y_pred = model_pred
+        predictions["source"] = "estimator.predict"
+    predictions["score_column"] = d.y_score if cfg.estimator is None else None
+    predictions["flagged"] = int(y_pred.sum())
+
+    groupings: list[Grouping] = []
+    by_column: dict[str, Grouping] = {}
+    for attr in cfg.protected:
+        g = make_grouping(attr.column, frame[attr.column], attr.reference)
+        groupings.append(g)
+        by_column[attr.column] = g
+    for combo in cfg.intersections:
+        groupings.append(intersect([by_column[c] for c in combo]))
+    return AuditData(
+        y_pred=y_pred.astype(np.int64),
+        y_true=y_true,
+        y_score=y_score,
+        groupings=groupings,
+        n_rows=len(frame),
+        inputs=inputs,
+        predictions=predictions,
+        frame=frame,
+    )
+
+
+def _run_estimator(frame: pd.DataFrame, cfg: AuditConfig, source: str):
+    from .errors import ModelLoadError
+    from .models import load_model
+
+    assert cfg.estimator is not None
+    model = load_model(cfg.estimator)
+    features = frame[list(cfg.estimator.features)]
+    try:
+        scores = model.predict_score(features)
+        labels = model.predict_label(features)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the model rejected the data
+        raise DataError(
+            f"{source}: the model at {cfg.estimator.path} failed on the features "
+            f"{list(cfg.estimator.features)}: {exc}. Check 'estimator.features' lists the columns "
+            "the model was trained on, in order."
+        ) from None
+    labels = np.asarray(labels)
+    flags = (labels == 1) | (labels == "1") | (labels == True)  # noqa: E712
+    info = {"model_format": model.kind}
+    return (None if scores is None else np.asarray(scores, float)), flags.astype(np.int64), info

@@ -1,0 +1,1 @@
+"""Metrics derived from the count tables: fairness, performance, calibration, drift."""

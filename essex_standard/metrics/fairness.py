@@ -1,0 +1,397 @@
+"""Group fairness for one protected attribute (or intersection), from its count tables.
+
+For every group: each rate with its numerator, denominator and Wilson interval; ROC AUC with a
+DeLong interval when there is a score.  Against the reference group: the difference (Newcombe
+interval and a two-proportion test) and the ratio (MOVER-R interval) of every rate.  Summaries:
+fairlearn's max−min statistics and AIF360's reference-vs-rest statistics, plus the Theil index.
+
+A metric that is undefined (a zero denominator) is ``None`` with the reason, never NaN.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import numpy as np
+
+from ..groups import Grouping
+from ..tables import ConfusionTable, ScoreTable, confusion_table, score_table
+from .performance import AUCEstimate, auc_from_counts, auc_interval
+from .rates import RATE_METRICS, RATES, RateMetric
+from .uncertainty import (
+    bootstrap_statistic,
+    mover_ratio,
+    newcombe_difference,
+    two_proportion_p_value,
+    wilson,
+    z_value,
+)
+
+#: Benefit of each cell [y_true, y_pred] for the Theil index (Speicher et al. 2018):
+#: b = y_pred − y_true + 1, so a false positive is a "benefit" of 2, a false negative 0.
+BENEFIT = np.array([[1.0, 2.0], [0.0, 1.0]])
+
+MAX_MIN_NOTE = (
+    "No interval: the bootstrap interval of a max−min statistic is biased away from zero and "
+    "almost never covers it, even when all groups are equal. See each group's difference and "
+    "ratio against the reference group, which carry intervals."
+)
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _ci(lo: float, hi: float) -> list[float] | None:
+    if lo is None or hi is None or not (np.isfinite(lo) and np.isfinite(hi)):
+        return None
+    return [float(lo), float(hi)]
+
+
+def rate_entry(metric: RateMetric, x: int, n: int, level: float) -> dict[str, Any]:
+    """One rate with its counts and Wilson interval; ``None`` with a reason if undefined."""
+    entry: dict[str, Any] = {"value": None, "ci": None, "numerator": int(x), "denominator": int(n)}
+    if n == 0:
+        entry["reason"] = f"undefined: {metric.undefined_when} (denominator is 0)"
+        return entry
+    lo, hi = wilson(x, n, level)
+    entry["value"] = x / n
+    entry["ci"] = _ci(float(lo), float(hi))
+    return entry
+
+
+def auc_entry(est: AUCEstimate, level: float) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "value": est.value,
+        "ci": None,
+        "positives": est.positives,
+        "negatives": est.negatives,
+        "method": "DeLong",
+    }
+    if est.value is None:
+        entry["reason"] = f"undefined: {est.reason}"
+    else:
+        ci = auc_interval(est, level)
+        entry["ci"] = _ci(*ci) if ci else None
+    return entry
+
+
+def rate_disparity(x: int, n: int, xr: int, nr: int, level: float) -> dict[str, Any]:
+    """Difference and ratio of a group's rate against the reference group's."""
+    out: dict[str, Any] = {
+        "difference": {"value": None, "ci": None, "p_value": None},
+        "ratio": {"value": None, "ci": None},
+    }
+    if n == 0 or nr == 0:
+        out["reason"] = "undefined: the rate is undefined for this group or the reference group"
+        return out
+    p, pr = x / n, xr / nr
+    lo, hi = newcombe_difference(x, n, xr, nr, level)
+    out["difference"] = {
+        "value": p - pr,
+        "ci": _ci(float(lo), float(hi)),
+        "p_value": _num(float(two_proportion_p_value(x, n, xr, nr))),
+    }
+    if xr == 0:
+        out["ratio"]["reason"] = "undefined: the reference group's rate is 0"
+    else:
+        rlo, rhi = mover_ratio(x, n, xr, nr, level)
+        out["ratio"] = {"value": p / pr, "ci": _ci(float(rlo), float(rhi))}
+    return out
+
+
+def auc_disparity(est: AUCEstimate, ref: AUCEstimate, level: float) -> dict[str, Any]:
+    """AUC difference (and ratio, by the delta method) between two independent groups."""
+    out: dict[str, Any] = {
+        "difference": {"value": None, "ci": None, "p_value": None},
+        "ratio": {"value": None, "ci": None},
+    }
+    if est.value is None or ref.value is None:
+        out["reason"] = "undefined: ROC AUC is undefined for this group or the reference group"
+        return out
+    z = z_value(level)
+    diff = est.value - ref.value
+    se = float(np.sqrt(est.variance + ref.variance))
+    from scipy import stats
+
+    p_value = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else 1.0
+    out["difference"] = {
+        "value": diff,
+        "ci": [max(-1.0, diff - z * se), min(1.0, diff + z * se)],
+        "p_value": p_value,
+    }
+    ratio = est.value / ref.value if ref.value > 0 else None
+    if ratio is not None and est.value > 0:
+        se_log = float(np.sqrt(est.variance / est.value**2 + ref.variance / ref.value**2))
+        out["ratio"] = {
+            "value": ratio,
+            "ci": [float(ratio * np.exp(-z * se_log)), float(ratio * np.exp(z * se_log))],
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def theil_index(tables: np.ndarray) -> np.ndarray:
+    """Generalised entropy index with alpha = 1 over everyone in ``(..., G, 2, 2)`` tables."""
+    cells = tables.sum(axis=-3)  # (..., 2, 2)
+    n = cells.sum(axis=(-2, -1))
+    mu = (cells * BENEFIT).sum(axis=(-2, -1)) / n
+    ratio = BENEFIT / mu[..., None, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(BENEFIT > 0, ratio * np.log(ratio), 0.0)
+    return (cells * terms).sum(axis=(-2, -1)) / n
+
+
+def between_group_theil_index(tables: np.ndarray) -> np.ndarray:
+    """Theil index when everyone's benefit is replaced by their group's mean benefit."""
+    n_g = tables.sum(axis=(-2, -1))  # (..., G)
+    b_g = (tables * BENEFIT).sum(axis=(-2, -1))
+    n = n_g.sum(axis=-1)
+    mu = b_g.sum(axis=-1) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_g = b_g / n_g
+        r = mean_g / mu[..., None]
+        terms = np.where((n_g > 0) & (r > 0), n_g * r * np.log(r), 0.0)
+    return terms.sum(axis=-1) / n
+
+
+def _reference_vs_rest(tables: np.ndarray, ref: int) -> tuple[np.ndarray, np.ndarray]:
+    """(privileged, unprivileged) tables as AIF360 sees them: reference vs everyone else."""
+    priv = tables[..., ref, :, :]
+    unpriv = tables.sum(axis=-3) - priv
+    return priv, unpriv
+
+
+def average_odds_difference(tables: np.ndarray, ref: int) -> np.ndarray:
+    priv, unpriv = _reference_vs_rest(tables, ref)
+    tpr, fpr = RATES["true_positive_rate"], RATES["false_positive_rate"]
+    return 0.5 * (
+        (fpr.values(unpriv) - fpr.values(priv)) + (tpr.values(unpriv) - tpr.values(priv))
+    )
+
+
+def _max_min(values: np.ndarray, labels: tuple[str, ...], kind: str) -> dict[str, Any]:
+    defined = [i for i, v in enumerate(values) if np.isfinite(v)]
+    if len(defined) < 2:
+        return {"value": None, "ci": None, "reason": "undefined: fewer than two groups have a value"}
+    vals = values[defined]
+    hi_i = defined[int(np.argmax(vals))]
+    lo_i = defined[int(np.argmin(vals))]
+    hi, lo = values[hi_i], values[lo_i]
+    if kind == "difference":
+        value: float | None = float(hi - lo)
+    else:
+        value = float(lo / hi) if hi > 0 else None
+    out: dict[str, Any] = {
+        "value": value,
+        "ci": None,
+        "ci_note": MAX_MIN_NOTE,
+        "lowest_group": labels[lo_i],
+        "highest_group": labels[hi_i],
+    }
+    excluded = [labels[i] for i in range(len(values)) if i not in defined]
+    if excluded:
+        out["excluded_groups"] = excluded
+    if value is None:
+        out["reason"] = "undefined: the highest group's rate is 0"
+    return out
+
+
+def _pair_entry(
+    kind: str, metric: RateMetric, priv: np.ndarray, unpriv: np.ndarray, level: float
+) -> dict[str, Any]:
+    xp, np_ = (int(v) for v in metric.counts(priv))
+    xu, nu = (int(v) for v in metric.counts(unpriv))
+    pair = rate_disparity(xu, nu, xp, np_, level)
+    if kind == "ratio":
+        entry = dict(pair["ratio"])
+    else:
+        entry = dict(pair["difference"])
+    if "reason" in pair and entry.get("value") is None:
+        entry["reason"] = pair["reason"]
+    return entry
+
+
+def summarise(
+    counts: np.ndarray,
+    grouping: Grouping,
+    has_labels: bool,
+    level: float,
+    replicates: int,
+    rng: np.random.Generator,
+    overall_theil: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Attribute-level summaries matching fairlearn and AIF360 definitions."""
+    labels, ref = grouping.labels, grouping.reference
+    sr = RATES["selection_rate"].values(counts)
+    summary: dict[str, Any] = {
+        "demographic_parity_difference": _max_min(sr, labels, "difference"),
+        "demographic_parity_ratio": _max_min(sr, labels, "ratio"),
+    }
+    priv, unpriv = _reference_vs_rest(counts, ref)
+    no_rest = int(unpriv.sum()) == 0
+    selection = RATES["selection_rate"]
+    summary["disparate_impact"] = _pair_entry("ratio", selection, priv, unpriv, level)
+    summary["statistical_parity_difference"] = _pair_entry(
+        "difference", selection, priv, unpriv, level
+    )
+    no_labels = {"value": None, "ci": None, "reason": "not measured: outcomes (y_true) not given"}
+    if not has_labels:
+        for key in ("equalized_odds_difference", "equalized_odds_ratio",
+                    "equal_opportunity_difference", "average_odds_difference",
+                    "theil_index", "between_group_theil_index"):
+            summary[key] = dict(no_labels)
+        return summary
+
+    tpr = RATES["true_positive_rate"].values(counts)
+    fpr = RATES["false_positive_rate"].values(counts)
+    tpr_d, fpr_d = _max_min(tpr, labels, "difference"), _max_min(fpr, labels, "difference")
+    tpr_r, fpr_r = _max_min(tpr, labels, "ratio"), _max_min(fpr, labels, "ratio")
+    summary["equalized_odds_difference"] = _combine(tpr_d, fpr_d, max, "difference")
+    summary["equalized_odds_ratio"] = _combine(tpr_r, fpr_r, min, "ratio")
+    summary["equal_opportunity_difference"] = _pair_entry(
+        "difference", RATES["true_positive_rate"], priv, unpriv, level
+    )
+    aod_value = float(average_odds_difference(counts, ref))
+    aod: dict[str, Any] = {"value": _num(aod_value), "ci": None}
+    if no_rest or not np.isfinite(aod_value):
+        aod["reason"] = "undefined: a true or false positive rate is undefined for a side"
+    else:
+        ci, why = bootstrap_statistic(
+            counts, lambda t: average_odds_difference(t, ref), replicates, rng, level
+        )
+        aod["ci"] = list(ci) if ci else None
+        aod["method"] = "bootstrap (cells resampled within groups)"
+        if why:
+            aod["ci_reason"] = why
+    summary["average_odds_difference"] = aod
+    summary["theil_index"] = overall_theil
+    bgt: dict[str, Any] = {"value": _num(float(between_group_theil_index(counts))), "ci": None}
+    ci, why = bootstrap_statistic(counts, between_group_theil_index, replicates, rng, level)
+    bgt["ci"] = list(ci) if ci else None
+    bgt["method"] = "bootstrap (cells resampled within groups)"
+    if why:
+        bgt["ci_reason"] = why
+    summary["between_group_theil_index"] = bgt
+    return summary
+
+
+def _combine(a: dict[str, Any], b: dict[str, Any], pick, kind: str) -> dict[str, Any]:
+    """fairlearn's equalized odds: the worse of the TPR and FPR statistics."""
+    if a["value"] is None or b["value"] is None:
+        return {"value": None, "ci": None,
+                "reason": "undefined: the true or false positive rate gap is undefined"}
+    chosen, metric = (a, "true_positive_rate") if pick(a["value"], b["value"]) == a["value"] else (
+        b, "false_positive_rate")
+    out = dict(chosen)
+    out["driven_by"] = metric
+    return out
+
+
+# --------------------------------------------------------------------------- one attribute
+
+
+def child_rng(seed: int, name: str) -> np.random.Generator:
+    """A generator for one attribute: adding an attribute must not change another's intervals."""
+    return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
+
+
+def measure_grouping(
+    grouping: Grouping,
+    y_pred: np.ndarray,
+    y_true: np.ndarray | None,
+    y_score: np.ndarray | None,
+    *,
+    level: float = 0.95,
+    replicates: int = 1000,
+    seed: int = 0,
+    min_group_size: int = 30,
+    overall_theil: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """All group metrics, disparities and summaries for one grouping, as a JSON-ready dict."""
+    table: ConfusionTable = confusion_table(grouping.codes, grouping.n_groups, y_pred, y_true)
+    counts = table.counts
+    has_labels = table.has_labels
+    metrics = [m for m in RATE_METRICS if has_labels or not m.needs_labels]
+    scores: ScoreTable | None = None
+    if y_score is not None and y_true is not None:
+        scores = score_table(grouping.codes, grouping.n_groups, y_score, y_true)
+    aucs = [auc_from_counts(*scores.for_group(g)) for g in range(grouping.n_groups)] if scores else []
+
+    ref = grouping.reference
+    total = int(counts.sum())
+    groups: dict[str, Any] = {}
+    for g, label in enumerate(grouping.labels):
+        n = int(counts[g].sum())
+        entry: dict[str, Any] = {
+            "n": n,
+            "share": n / total if total else None,
+            "small": n < min_group_size,
+            "metrics": {},
+            "disparities": {},
+        }
+        for m in metrics:
+            x, d = (int(v) for v in m.counts(counts[g]))
+            entry["metrics"][m.name] = rate_entry(m, x, d, level)
+            if g == ref:
+                continue
+            xr, dr = (int(v) for v in m.counts(counts[ref]))
+            entry["disparities"][m.name] = rate_disparity(x, d, xr, dr, level)
+        if aucs:
+            entry["metrics"]["roc_auc"] = auc_entry(aucs[g], level)
+            if g != ref:
+                entry["disparities"]["roc_auc"] = auc_disparity(aucs[g], aucs[ref], level)
+        if g == ref:
+            entry["disparities"] = {}
+            entry["is_reference"] = True
+        groups[label] = entry
+
+    rng = child_rng(seed, grouping.name)
+    section: dict[str, Any] = {
+        "kind": "intersection" if len(grouping.columns) > 1 else "attribute",
+        "columns": list(grouping.columns),
+        "reference_group": grouping.reference_label,
+        "reference_rule": grouping.reference_rule,
+        "labels_available": has_labels,
+        "groups": groups,
+        "summary": summarise(counts, grouping, has_labels, level, replicates, rng, overall_theil),
+    }
+    return section
+
+
+def measure_overall(
+    y_pred: np.ndarray,
+    y_true: np.ndarray | None,
+    y_score: np.ndarray | None,
+    *,
+    level: float,
+    replicates: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Whole-population metrics and the Theil index (bootstrapped over everyone)."""
+    codes = np.zeros(len(y_pred), dtype=np.int64)
+    table = confusion_table(codes, 1, y_pred, y_true)
+    metrics: dict[str, Any] = {}
+    for m in RATE_METRICS:
+        if m.needs_labels and not table.has_labels:
+            continue
+        x, d = (int(v) for v in m.counts(table.counts[0]))
+        metrics[m.name] = rate_entry(m, x, d, level)
+    out: dict[str, Any] = {"n": int(len(y_pred)), "metrics": metrics}
+    if y_score is not None and y_true is not None:
+        st = score_table(codes, 1, y_score, y_true)
+        metrics["roc_auc"] = auc_entry(auc_from_counts(*st.for_group(0)), level)
+    if table.has_labels:
+        theil: dict[str, Any] = {"value": _num(float(theil_index(table.counts))), "ci": None,
+                                 "method": "bootstrap (cells resampled)"}
+        ci, why = bootstrap_statistic(
+            table.counts, theil_index, replicates, child_rng(seed, "(overall)"), level
+        )
+        theil["ci"] = list(ci) if ci else None
+        if why:
+            theil["ci_reason"] = why
+        out["theil_index"] = theil
+    return out

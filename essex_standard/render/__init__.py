@@ -1,0 +1,1 @@
+"""Renderers: every output is a function of ``results.json`` alone."""

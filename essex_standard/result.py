@@ -1,0 +1,199 @@
+"""``AuditResult``: the contract between measuring and everything that renders or gates.
+
+The result *is* its JSON document (``results.json``); the Python object is a thin view over
+it, so a result loaded from a file on another machine, years later, behaves exactly like one
+just computed.  Serialisation is deterministic: same inputs and seed, byte-identical file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ResultsError
+from .resources import schema_path
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SCHEMA_VERSION = "1.0.0"
+SCHEMA_FILE = "results.schema.json"
+
+
+def _check_finite(obj: Any, where: str = "$") -> None:
+    """Refuse NaN and infinities anywhere: an undefined value must be null with a reason."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise ValueError(f"non-finite number at {where} (a bug: undefined values must be null)")
+    if isinstance(obj, Mapping):
+        for k, v in obj.items():
+            _check_finite(v, f"{where}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _check_finite(v, f"{where}[{i}]")
+
+
+class AttributeFairness:
+    """Fairness results for one protected attribute or intersection.
+
+    ``by_group`` mirrors fairlearn's ``MetricFrame.by_group``: one row per group, one column
+    per metric (values only; intervals are in ``ci_low`` / ``ci_high``).
+    """
+
+    def __init__(self, name: str, doc: Mapping[str, Any]):
+        self.name = name
+        self.doc = doc
+
+    @property
+    def reference_group(self) -> str:
+        return self.doc["reference_group"]
+
+    @property
+    def groups(self) -> Mapping[str, Any]:
+        return self.doc["groups"]
+
+    @property
+    def summary(self) -> Mapping[str, Any]:
+        return self.doc["summary"]
+
+    def _frame(self, pick) -> pd.DataFrame:
+        import pandas as pd
+
+        rows = {}
+        for group, entry in self.groups.items():
+            rows[group] = {m: pick(v) for m, v in entry["metrics"].items()}
+        frame = pd.DataFrame.from_dict(rows, orient="index", dtype=float)
+        frame.index.name = self.name
+        return frame
+
+    @property
+    def by_group(self) -> pd.DataFrame:
+        """Metric values per group (NaN where undefined — see ``groups`` for the reason)."""
+        frame = self._frame(lambda v: v["value"])
+        frame.insert(0, "n", [e["n"] for e in self.groups.values()])
+        return frame
+
+    @property
+    def ci_low(self) -> pd.DataFrame:
+        return self._frame(lambda v: v["ci"][0] if v.get("ci") else None)
+
+    @property
+    def ci_high(self) -> pd.DataFrame:
+        return self._frame(lambda v: v["ci"][1] if v.get("ci") else None)
+
+    def disparities(self, kind: str = "difference") -> pd.DataFrame:
+        """Differences (or ratios) against the reference group, one row per other group."""
+        import pandas as pd
+
+        rows = {
+            group: {m: d[kind]["value"] for m, d in entry["disparities"].items()}
+            for group, entry in self.groups.items()
+            if not entry.get("is_reference")
+        }
+        frame = pd.DataFrame.from_dict(rows, orient="index", dtype=float)
+        frame.index.name = self.name
+        return frame
+
+    def __repr__(self) -> str:
+        return f"<AttributeFairness {self.name!r}: {len(self.groups)} groups, reference {self.reference_group!r}>"
+
+
+class _FairnessView(Mapping[str, AttributeFairness]):
+    def __init__(self, doc: Mapping[str, Any]):
+        self._doc = doc
+
+    def __getitem__(self, key: str) -> AttributeFairness:
+        if key not in self._doc:
+            raise KeyError(f"{key!r}: no such protected attribute; audited: {list(self._doc)}")
+        return AttributeFairness(key, self._doc[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._doc)
+
+    def __len__(self) -> int:
+        return len(self._doc)
+
+
+class AuditResult:
+    """The outcome of an audit, backed by its ``results.json`` document."""
+
+    def __init__(self, doc: dict[str, Any]):
+        self.doc = doc
+
+    # ---- views
+    @property
+    def fairness(self) -> Mapping[str, AttributeFairness]:
+        """``result.fairness["race"].by_group`` → groups × metrics DataFrame."""
+        return _FairnessView(self.doc.get("fairness", {}))
+
+    @property
+    def overall(self) -> Mapping[str, Any]:
+        return self.doc.get("overall", {})
+
+    @property
+    def standard(self) -> Mapping[str, Any] | None:
+        return self.doc.get("standard")
+
+    @property
+    def model(self) -> Mapping[str, Any]:
+        return self.doc.get("model", {})
+
+    # ---- serialisation
+    def to_json(self) -> str:
+        """The canonical ``results.json`` text: deterministic, no NaN, newline-terminated."""
+        _check_finite(self.doc)
+        return json.dumps(self.doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def write(self, path: str | Path) -> Path:
+        """Validate against the schema, then write atomically (never a half-written file)."""
+        path = Path(path)
+        text = self.to_json()
+        validate(self.doc)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def from_json(cls, text: str) -> AuditResult:
+        return cls(json.loads(text))
+
+    @classmethod
+    def load(cls, path: str | Path) -> AuditResult:
+        """Read and validate a ``results.json`` written by this or an earlier compatible version."""
+        path = Path(path)
+        if not path.is_file():
+            raise ResultsError(f"{path}: no such results file. Run 'essex-standard audit' first.")
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ResultsError(f"{path}: not a valid results.json ({exc}).") from None
+        validate(doc, source=str(path))
+        return cls(doc)
+
+    def __repr__(self) -> str:
+        name = self.model.get("name", "unnamed model")
+        verdict = (self.standard or {}).get("verdict", "not judged")
+        return f"<AuditResult {name!r}: {len(self.fairness)} attributes, Standard {verdict}>"
+
+
+def load_schema() -> dict[str, Any]:
+    return json.loads(schema_path(SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+def validate(doc: Mapping[str, Any], source: str = "results") -> None:
+    """Validate a results document against the shipped JSON Schema."""
+    import jsonschema
+
+    schema = load_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise ResultsError(
+            f"{source}: does not match the results schema {SCHEMA_VERSION} at '{where}': "
+            f"{err.message}. Was it written by another version of essex-standard?"
+        )

@@ -1,0 +1,1 @@
+"""JSON Schemas for essex-standard outputs (shipped inside the package)."""
