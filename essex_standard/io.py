@@ -50,7 +50,9 @@ def read_table(
     text = set(text_columns)
     shown = _display(path)
     if not path.is_file():
-        raise DataError(f"{shown}: the {role} file does not exist. Check 'data.path' in the config.")
+        raise DataError(
+            f"{shown}: the {role} file does not exist. Check 'data.path' in the config."
+        )
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise DataError(
@@ -75,7 +77,8 @@ def read_table(
                 import pyarrow.parquet as pq
             except ImportError:  # pragma: no cover - depends on the environment
                 raise DataError(
-                    f"{shown}: reading Parquet needs pyarrow: pip install 'essex-standard[parquet]'."
+                    f"{shown}: reading Parquet needs pyarrow: "
+                    "pip install 'essex-standard[parquet]'."
                 ) from None
             names = pq.read_schema(path).names
             _check_columns(shown, wanted, names)

@@ -49,7 +49,7 @@ def load_model(cfg: EstimatorConfig) -> LoadedModel:
 
         try:
             return _sklearn_model("pickle", path, joblib.load(path))
-        except Exception as exc:  # noqa: BLE001 - any failure here is a bad file
+        except Exception as exc:
             raise ModelLoadError(f"{path}: could not load the model: {exc}.") from None
     raise ModelLoadError(
         f"{path}: unknown model format '{suffix}'. Use .skops, .onnx, or a trusted .joblib/.pkl."
@@ -61,7 +61,7 @@ def _load_skops(cfg: EstimatorConfig) -> LoadedModel:
 
     try:
         untrusted = sio.get_untrusted_types(file=cfg.path)
-    except Exception as exc:  # noqa: BLE001 - corrupt archive
+    except Exception as exc:
         raise ModelLoadError(f"{cfg.path}: not a readable skops file: {exc}.") from None
     unlisted = [t for t in untrusted if t not in cfg.trusted_types]
     if unlisted:
@@ -72,7 +72,7 @@ def _load_skops(cfg: EstimatorConfig) -> LoadedModel:
         )
     try:
         model = sio.load(cfg.path, trusted=list(untrusted))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ModelLoadError(f"{cfg.path}: could not load the skops file: {exc}.") from None
     return _sklearn_model("skops", cfg.path, model)
 
@@ -107,7 +107,7 @@ def _load_onnx(cfg: EstimatorConfig) -> LoadedModel:
         ) from None
     try:
         session = ort.InferenceSession(str(cfg.path), providers=["CPUExecutionProvider"])
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ModelLoadError(f"{cfg.path}: not a valid ONNX model: {exc}.") from None
     inputs = session.get_inputs()
     outputs = [o.name for o in session.get_outputs()]
@@ -125,7 +125,9 @@ def _load_onnx(cfg: EstimatorConfig) -> LoadedModel:
                     "in 'estimator.features'."
                 )
             col = frame[inp.name].to_numpy()
-            dtype = np.float32 if "float" in inp.type else (np.int64 if "int" in inp.type else object)
+            dtype = (
+                np.float32 if "float" in inp.type else (np.int64 if "int" in inp.type else object)
+            )
             out[inp.name] = col.astype(dtype).reshape(-1, 1)
         return out
 

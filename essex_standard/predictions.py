@@ -62,7 +62,9 @@ def _match_positive(values: np.ndarray, distinct, positive_label: Any):
     return None
 
 
-def score_column(series: pd.Series, score_range: tuple[float, float] | None, src: str) -> np.ndarray:
+def score_column(
+    series: pd.Series, score_range: tuple[float, float] | None, src: str
+) -> np.ndarray:
     """A numeric score column with no missing values, inside the declared range."""
     col = series.name
     numeric = pd.to_numeric(series, errors="coerce")
@@ -103,8 +105,10 @@ def apply_threshold(scores: np.ndarray, threshold: Threshold) -> tuple[np.ndarra
         cut = threshold.value
     else:
         n = len(scores)
-        k = threshold.top_k if threshold.top_k is not None else int(
-            np.ceil(n * threshold.top_percent / 100)
+        k = (
+            threshold.top_k
+            if threshold.top_k is not None
+            else int(np.ceil(n * threshold.top_percent / 100))
         )
         k = max(1, min(k, n))
         cut = float(np.partition(scores, n - k)[n - k])

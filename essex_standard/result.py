@@ -97,7 +97,10 @@ class AttributeFairness:
         return frame
 
     def __repr__(self) -> str:
-        return f"<AttributeFairness {self.name!r}: {len(self.groups)} groups, reference {self.reference_group!r}>"
+        return (
+            f"<AttributeFairness {self.name!r}: {len(self.groups)} groups, "
+            f"reference {self.reference_group!r}>"
+        )
 
 
 class _FairnessView(Mapping[str, AttributeFairness]):

@@ -22,7 +22,10 @@ COMPAS = ROOT / "examples" / "compas"
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "essex_standard", *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
 
@@ -84,13 +87,20 @@ def _write_config(tmp_path: Path, **changes) -> Path:
 
 
 BAD_INPUTS = [
-    ({"data__y_true": "two_year_recidd"}, "no column 'two_year_recidd'", "Did you mean 'two_year_recid'"),
+    (
+        {"data__y_true": "two_year_recidd"},
+        "no column 'two_year_recidd'",
+        "Did you mean 'two_year_recid'",
+    ),
     ({"data__treshold": 5}, "unknown key 'data.treshold'", "Did you mean 'threshold'"),
     ({"data__y_true": "race"}, "column 'race' (outcome) must be binary", "distinct values"),
     ({"data__score_range": [0, 1]}, "outside the declared range [0, 1]", "row "),
     ({"data__threshold": {"top_percent": 150}}, "top_percent", "at most 100"),
-    ({"protected": [{"column": "race", "reference": "White"}, "sex"]}, "reference group 'White'",
-     "Caucasian"),
+    (
+        {"protected": [{"column": "race", "reference": "White"}, "sex"]},
+        "reference group 'White'",
+        "Caucasian",
+    ),
     ({"intersections": [["race", "gender"]]}, "'gender', which is not under 'protected'", "Add it"),
     ({"bootstrap": 5}, "'bootstrap' is 5", "at least"),
     ({"data__path": "data/nope.csv"}, "does not exist", "data.path"),

@@ -51,19 +51,21 @@ def test_cell_bootstrap_coverage_of_average_odds_difference():
     Two groups whose cell probabilities are fixed; the true AOD follows from them.  Each
     simulated audit draws counts, then bootstraps 400 replicates from those counts.
     """
-    cells = np.array([
-        [[0.50, 0.15], [0.10, 0.25]],  # reference: rows y_true, columns y_pred
-        [[0.40, 0.20], [0.08, 0.32]],
-    ])
+    cells = np.array(
+        [
+            [[0.50, 0.15], [0.10, 0.25]],  # reference: rows y_true, columns y_pred
+            [[0.40, 0.20], [0.08, 0.32]],
+        ]
+    )
     sizes = np.array([600, 300])
     truth = float(average_odds_difference(cells, 0))
     rng = np.random.default_rng(3)
     hits = 0
     sims = 400
     for _ in range(sims):
-        counts = np.stack([
-            rng.multinomial(sizes[g], cells[g].ravel()).reshape(2, 2) for g in range(2)
-        ])
+        counts = np.stack(
+            [rng.multinomial(sizes[g], cells[g].ravel()).reshape(2, 2) for g in range(2)]
+        )
         ci, _ = bootstrap_statistic(counts, lambda t: average_odds_difference(t, 0), 400, rng)
         hits += ci[0] <= truth <= ci[1]
     # 400 simulations: standard error about 1.1 points; the band allows for that.

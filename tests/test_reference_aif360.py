@@ -31,15 +31,19 @@ def _aif_metric(df: pd.DataFrame, attribute: str, reference: str, y_true: str, y
         }
     )
     truth = BinaryLabelDataset(
-        df=frame, label_names=["label"], protected_attribute_names=["attr"],
-        favorable_label=1.0, unfavorable_label=0.0,
+        df=frame,
+        label_names=["label"],
+        protected_attribute_names=["attr"],
+        favorable_label=1.0,
+        unfavorable_label=0.0,
     )
     predicted = truth.copy(deepcopy=True)
     predicted.labels = df[y_pred].to_numpy(dtype=float).reshape(-1, 1)
     privileged = [{"attr": codes[reference]}]
     unprivileged = [{"attr": c} for v, c in codes.items() if v != reference]
-    return ClassificationMetric(truth, predicted, unprivileged_groups=unprivileged,
-                                privileged_groups=privileged)
+    return ClassificationMetric(
+        truth, predicted, unprivileged_groups=unprivileged, privileged_groups=privileged
+    )
 
 
 @pytest.mark.parametrize("attribute", ["race", "sex", "age_cat"])
@@ -49,15 +53,23 @@ def test_compas_matches_aif360(compas_result, compas_df, attribute):
     summary = section.summary
     assert summary["disparate_impact"]["value"] == pytest.approx(metric.disparate_impact(), abs=TOL)
     assert summary["statistical_parity_difference"]["value"] == pytest.approx(
-        metric.statistical_parity_difference(), abs=TOL)
+        metric.statistical_parity_difference(), abs=TOL
+    )
     assert summary["equal_opportunity_difference"]["value"] == pytest.approx(
-        metric.equal_opportunity_difference(), abs=TOL)
+        metric.equal_opportunity_difference(), abs=TOL
+    )
     assert summary["average_odds_difference"]["value"] == pytest.approx(
-        metric.average_odds_difference(), abs=TOL)
+        metric.average_odds_difference(), abs=TOL
+    )
     assert summary["theil_index"]["value"] == pytest.approx(metric.theil_index(), abs=TOL)
     # Every interval on a reference-vs-rest pair contains its estimate.
-    for key in ("disparate_impact", "statistical_parity_difference",
-                "equal_opportunity_difference", "average_odds_difference", "theil_index"):
+    for key in (
+        "disparate_impact",
+        "statistical_parity_difference",
+        "equal_opportunity_difference",
+        "average_odds_difference",
+        "theil_index",
+    ):
         lo, hi = summary[key]["ci"]
         assert lo <= summary[key]["value"] <= hi, key
 
@@ -66,10 +78,15 @@ def test_compas_reference_group_rates_match_aif360(compas_result, compas_df):
     section = compas_result.fairness["race"]
     metric = _aif_metric(compas_df, "race", "Caucasian", "two_year_recid", "y_pred")
     ref = section.groups["Caucasian"]["metrics"]
-    assert ref["true_positive_rate"]["value"] == pytest.approx(metric.true_positive_rate(privileged=True), abs=TOL)
-    assert ref["false_positive_rate"]["value"] == pytest.approx(metric.false_positive_rate(privileged=True), abs=TOL)
+    assert ref["true_positive_rate"]["value"] == pytest.approx(
+        metric.true_positive_rate(privileged=True), abs=TOL
+    )
+    assert ref["false_positive_rate"]["value"] == pytest.approx(
+        metric.false_positive_rate(privileged=True), abs=TOL
+    )
     assert ref["positive_predictive_value"]["value"] == pytest.approx(
-        metric.positive_predictive_value(privileged=True), abs=TOL)
+        metric.positive_predictive_value(privileged=True), abs=TOL
+    )
     assert ref["accuracy"]["value"] == pytest.approx(metric.accuracy(privileged=True), abs=TOL)
 
 
@@ -86,17 +103,29 @@ def test_synthetic_matches_aif360(seed):
 
     rng = np.random.default_rng(seed)
     n = 2500
-    df = pd.DataFrame({
-        "g": rng.choice(["p", "q", "r"], size=n, p=[0.6, 0.3, 0.1]),
-        "y": (rng.random(n) < 0.35).astype(int),
-    })
+    df = pd.DataFrame(
+        {
+            "g": rng.choice(["p", "q", "r"], size=n, p=[0.6, 0.3, 0.1]),
+            "y": (rng.random(n) < 0.35).astype(int),
+        }
+    )
     df["yhat"] = (rng.random(n) < np.where(df["g"] == "p", 0.3, 0.45)).astype(int)
-    result = essex_standard.audit_frame(df, y_true="y", y_pred="yhat", sensitive_features=["g"],
-                                        reference={"g": "p"}, bootstrap=200, seed=seed)
+    result = essex_standard.audit_frame(
+        df,
+        y_true="y",
+        y_pred="yhat",
+        sensitive_features=["g"],
+        reference={"g": "p"},
+        bootstrap=200,
+        seed=seed,
+    )
     metric = _aif_metric(df, "g", "p", "y", "yhat")
     s = result.fairness["g"].summary
     assert s["disparate_impact"]["value"] == pytest.approx(metric.disparate_impact(), abs=TOL)
-    assert s["average_odds_difference"]["value"] == pytest.approx(metric.average_odds_difference(), abs=TOL)
+    assert s["average_odds_difference"]["value"] == pytest.approx(
+        metric.average_odds_difference(), abs=TOL
+    )
     assert s["equal_opportunity_difference"]["value"] == pytest.approx(
-        metric.equal_opportunity_difference(), abs=TOL)
+        metric.equal_opportunity_difference(), abs=TOL
+    )
     assert s["theil_index"]["value"] == pytest.approx(metric.theil_index(), abs=TOL)

@@ -94,7 +94,9 @@ def test_compas_group_metrics_match_fairlearn(compas_result, compas_df, attribut
     ours = compas_result.fairness[attribute]
     compared = _assert_groups_match(ours.by_group, mf.by_group, ours.groups)
     assert compared == len(mf.by_group) * len(FAIRLEARN_METRICS)
-    assert list(ours.by_group["n"]) == [int(x) for x in compas_df[attribute].value_counts().sort_index()]
+    assert list(ours.by_group["n"]) == [
+        int(x) for x in compas_df[attribute].value_counts().sort_index()
+    ]
 
 
 def test_compas_intersection_matches_fairlearn(compas_result, compas_df):
@@ -109,7 +111,9 @@ def test_compas_summaries_match_fairlearn(compas_result, compas_df, attribute):
     sf = compas_df[attribute]
     summary = compas_result.fairness[attribute].summary
     expected = {
-        "demographic_parity_difference": demographic_parity_difference(*args, sensitive_features=sf),
+        "demographic_parity_difference": demographic_parity_difference(
+            *args, sensitive_features=sf
+        ),
         "demographic_parity_ratio": demographic_parity_ratio(*args, sensitive_features=sf),
         "equalized_odds_difference": equalized_odds_difference(*args, sensitive_features=sf),
         "equalized_odds_ratio": equalized_odds_ratio(*args, sensitive_features=sf),
@@ -165,7 +169,11 @@ def _synthetic(seed: int, n: int = 3000) -> pd.DataFrame:
 def test_synthetic_with_edge_cases_matches_fairlearn(seed):
     df = _synthetic(seed)
     result = essex_standard.audit_frame(
-        df, y_true="y_true", y_pred="y_pred", y_score="score", sensitive_features=["group"],
+        df,
+        y_true="y_true",
+        y_pred="y_pred",
+        y_score="score",
+        sensitive_features=["group"],
         bootstrap=0,
     )
     sf = df["group"].fillna("(missing)")
@@ -174,7 +182,10 @@ def test_synthetic_with_edge_cases_matches_fairlearn(seed):
     _assert_groups_match(ours.by_group, mf.by_group, ours.groups)
     groups = ours.groups
     assert groups["nopos"]["metrics"]["true_positive_rate"]["value"] is None
-    assert "no one in the group had the outcome" in groups["nopos"]["metrics"]["true_positive_rate"]["reason"]
+    assert (
+        "no one in the group had the outcome"
+        in groups["nopos"]["metrics"]["true_positive_rate"]["reason"]
+    )
     assert groups["nopos"]["metrics"]["roc_auc"]["value"] is None
     assert groups["one"]["n"] == 1 and groups["one"]["small"] is True
     assert groups["allflag"]["metrics"]["negative_predictive_value"]["value"] is None
@@ -186,8 +197,9 @@ def test_synthetic_with_edge_cases_matches_fairlearn(seed):
 
 def test_single_class_labels_do_not_produce_nan():
     df = pd.DataFrame({"y": [0] * 60, "p": [0, 1] * 30, "g": ["x", "y", "y"] * 20})
-    result = essex_standard.audit_frame(df, y_true="y", y_pred="p", sensitive_features=["g"],
-                                        bootstrap=200)
+    result = essex_standard.audit_frame(
+        df, y_true="y", y_pred="p", sensitive_features=["g"], bootstrap=200
+    )
     text = result.to_json()
     assert "NaN" not in text and "Infinity" not in text
     tpr = result.fairness["g"].groups["x"]["metrics"]["true_positive_rate"]

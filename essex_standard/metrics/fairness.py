@@ -168,15 +168,17 @@ def _reference_vs_rest(tables: np.ndarray, ref: int) -> tuple[np.ndarray, np.nda
 def average_odds_difference(tables: np.ndarray, ref: int) -> np.ndarray:
     priv, unpriv = _reference_vs_rest(tables, ref)
     tpr, fpr = RATES["true_positive_rate"], RATES["false_positive_rate"]
-    return 0.5 * (
-        (fpr.values(unpriv) - fpr.values(priv)) + (tpr.values(unpriv) - tpr.values(priv))
-    )
+    return 0.5 * ((fpr.values(unpriv) - fpr.values(priv)) + (tpr.values(unpriv) - tpr.values(priv)))
 
 
 def _max_min(values: np.ndarray, labels: tuple[str, ...], kind: str) -> dict[str, Any]:
     defined = [i for i, v in enumerate(values) if np.isfinite(v)]
     if len(defined) < 2:
-        return {"value": None, "ci": None, "reason": "undefined: fewer than two groups have a value"}
+        return {
+            "value": None,
+            "ci": None,
+            "reason": "undefined: fewer than two groups have a value",
+        }
     vals = values[defined]
     hi_i = defined[int(np.argmax(vals))]
     lo_i = defined[int(np.argmin(vals))]
@@ -206,10 +208,7 @@ def _pair_entry(
     xp, np_ = (int(v) for v in metric.counts(priv))
     xu, nu = (int(v) for v in metric.counts(unpriv))
     pair = rate_disparity(xu, nu, xp, np_, level)
-    if kind == "ratio":
-        entry = dict(pair["ratio"])
-    else:
-        entry = dict(pair["difference"])
+    entry = dict(pair["ratio"] if kind == "ratio" else pair["difference"])
     if "reason" in pair and entry.get("value") is None:
         entry["reason"] = pair["reason"]
     return entry
@@ -240,9 +239,14 @@ def summarise(
     )
     no_labels = {"value": None, "ci": None, "reason": "not measured: outcomes (y_true) not given"}
     if not has_labels:
-        for key in ("equalized_odds_difference", "equalized_odds_ratio",
-                    "equal_opportunity_difference", "average_odds_difference",
-                    "theil_index", "between_group_theil_index"):
+        for key in (
+            "equalized_odds_difference",
+            "equalized_odds_ratio",
+            "equal_opportunity_difference",
+            "average_odds_difference",
+            "theil_index",
+            "between_group_theil_index",
+        ):
             summary[key] = dict(no_labels)
         return summary
 
@@ -282,10 +286,16 @@ def summarise(
 def _combine(a: dict[str, Any], b: dict[str, Any], pick, kind: str) -> dict[str, Any]:
     """fairlearn's equalized odds: the worse of the TPR and FPR statistics."""
     if a["value"] is None or b["value"] is None:
-        return {"value": None, "ci": None,
-                "reason": "undefined: the true or false positive rate gap is undefined"}
-    chosen, metric = (a, "true_positive_rate") if pick(a["value"], b["value"]) == a["value"] else (
-        b, "false_positive_rate")
+        return {
+            "value": None,
+            "ci": None,
+            "reason": "undefined: the true or false positive rate gap is undefined",
+        }
+    chosen, metric = (
+        (a, "true_positive_rate")
+        if pick(a["value"], b["value"]) == a["value"]
+        else (b, "false_positive_rate")
+    )
     out = dict(chosen)
     out["driven_by"] = metric
     return out
@@ -319,7 +329,9 @@ def measure_grouping(
     scores: ScoreTable | None = None
     if y_score is not None and y_true is not None:
         scores = score_table(grouping.codes, grouping.n_groups, y_score, y_true)
-    aucs = [auc_from_counts(*scores.for_group(g)) for g in range(grouping.n_groups)] if scores else []
+    aucs = (
+        [auc_from_counts(*scores.for_group(g)) for g in range(grouping.n_groups)] if scores else []
+    )
 
     ref = grouping.reference
     total = int(counts.sum())
@@ -380,13 +392,16 @@ def measure_overall(
             continue
         x, d = (int(v) for v in m.counts(table.counts[0]))
         metrics[m.name] = rate_entry(m, x, d, level)
-    out: dict[str, Any] = {"n": int(len(y_pred)), "metrics": metrics}
+    out: dict[str, Any] = {"n": len(y_pred), "metrics": metrics}
     if y_score is not None and y_true is not None:
         st = score_table(codes, 1, y_score, y_true)
         metrics["roc_auc"] = auc_entry(auc_from_counts(*st.for_group(0)), level)
     if table.has_labels:
-        theil: dict[str, Any] = {"value": _num(float(theil_index(table.counts))), "ci": None,
-                                 "method": "bootstrap (cells resampled)"}
+        theil: dict[str, Any] = {
+            "value": _num(float(theil_index(table.counts))),
+            "ci": None,
+            "method": "bootstrap (cells resampled)",
+        }
         ci, why = bootstrap_statistic(
             table.counts, theil_index, replicates, child_rng(seed, "(overall)"), level
         )

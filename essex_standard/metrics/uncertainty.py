@@ -73,7 +73,9 @@ def mover_ratio(x1, n1, x2, n2, level: float = 0.95):
             u2 * (2 * p2 - u2)
         )
         hi_den = l2 * (2 * p2 - l2)
-        hi = (a + np.sqrt(np.maximum(a * a - u1 * l2 * (2 * p1 - u1) * (2 * p2 - l2), 0.0))) / hi_den
+        hi = (
+            a + np.sqrt(np.maximum(a * a - u1 * l2 * (2 * p1 - u1) * (2 * p2 - l2), 0.0))
+        ) / hi_den
         hi = np.where(hi_den > 0, hi, np.inf)
     valid = x2 > 0
     lo = np.where(valid, np.maximum(lo, 0.0), np.nan)
