@@ -32,7 +32,7 @@ def z_value(level: float) -> float:
 def wilson(numerator, denominator, level: float = 0.95):
     """Wilson score interval for ``numerator / denominator`` (vectorised; NaN where den = 0).
 
-    >>> [round(x, 4) for x in wilson(0, 10)]
+    >>> [round(float(x), 4) for x in wilson(0, 10)]
     [0.0, 0.2775]
     """
     x = np.asarray(numerator, dtype=float)
