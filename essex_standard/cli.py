@@ -19,6 +19,12 @@ from ._version import __version__
 #: command name → "module:attribute" of a click command, imported on first use.
 COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("essex_standard.commands.audit", "Run an audit from an audit.yaml and write the reports."),
+    "standard": ("essex_standard.commands.standard", "Print the Essex Standard's criteria."),
+    "assess": ("essex_standard.commands.assess", "Answer the attested criteria (self-assessment)."),
+    "gate": ("essex_standard.commands.gate", "Exit 0 if the Standard is met, 1 if not: for CI."),
+    "report": ("essex_standard.commands.report", "Render the public or technical report from results.json."),
+    "card": ("essex_standard.commands.card", "Write the model card (Markdown or JSON) from results.json."),
+    "atrs": ("essex_standard.commands.atrs", "Write the ATRS transparency record from results.json."),
 }
 
 
@@ -57,7 +63,9 @@ def main(argv: list[str] | None = None) -> None:
     from .errors import EssexStandardError
 
     try:
-        cli.main(args=argv, prog_name="essex-standard", standalone_mode=False)
+        # Without standalone mode click *returns* the code of a click.exceptions.Exit raised
+        # by a command (e.g. a failed gate) instead of raising it, so keep it.
+        code = cli.main(args=argv, prog_name="essex-standard", standalone_mode=False)
     except EssexStandardError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -69,4 +77,4 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(2 if exc.exit_code not in (0, 1) else exc.exit_code)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -39,9 +39,37 @@ MODEL_TEXT_FIELDS: tuple[str, ...] = (
     "data_sharing",
     "fairness_priority",
     "audit_date",
+    # Wording for the public report's natural frequencies ("of every 100 families who were
+    # not re-referred, 12 were flagged"): plural noun for a row, the outcome and the flag.
+    "people",
+    "outcome",
+    "no_outcome",
+    "flagged",
+    # Further ATRS v3.0 fields (see docs/reports.md for the mapping).
+    "website",
+    "phase",
+    "scope",
+    "previous_process",
+    "alternatives",
+    "frequency",
+    "model_task",
+    "model_inputs",
+    "model_outputs",
+    "architecture",
+    "maintenance",
+    "data_collection",
+    "data_cleaning",
+    "data_access",
+    "license",
 )
-#: Structured (non-text) fields under ``model:``.
-MODEL_LIST_FIELDS: tuple[str, ...] = ("impact_assessments",)
+#: Structured (non-text) fields under ``model:``: impact_assessments (list of {name, date,
+#: link, description}), risks (list of {name, description, mitigation}) and responses
+#: (criterion id → what the organisation did about it), validated by ``_parse_model_item``.
+MODEL_LIST_FIELDS: tuple[str, ...] = ("impact_assessments", "risks", "responses")
+MODEL_ITEM_KEYS = {
+    "impact_assessments": (("name",), ("name", "date", "link", "description")),
+    "risks": (("name",), ("name", "description", "mitigation")),
+}
 
 DATA_KEYS = (
     "path",
@@ -341,6 +369,37 @@ def _parse_intersections(
     return tuple(out)
 
 
+def _parse_model_item(key: str, value: Any, src: str) -> Any:
+    """Validate a structured ``model:`` field; values become plain strings."""
+    if key == "responses":
+        if not isinstance(value, Mapping) or not all(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value.values()
+        ):
+            raise ConfigError(
+                f"{src}: 'model.responses' must map a Standard criterion id to what was done "
+                "about it, e.g. 'responses: {F2: \"We reviewed the threshold...\"}'."
+            )
+        return {str(k): str(v).strip() for k, v in value.items()}
+    required, allowed = MODEL_ITEM_KEYS[key]
+    if not isinstance(value, list):
+        raise ConfigError(
+            f"{src}: 'model.{key}' must be a list of mappings with keys {', '.join(allowed)}."
+        )
+    items = []
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise ConfigError(
+                f"{src}: 'model.{key}[{i}]' must be a mapping with keys {', '.join(allowed)}; "
+                f"got {item!r}."
+            )
+        _check_keys(f"model.{key}[{i}].", item, allowed, src)
+        for need in required:
+            if not item.get(need):
+                raise ConfigError(f"{src}: 'model.{key}[{i}].{need}' is missing.")
+        items.append({k: str(v).strip() for k, v in item.items() if v is not None})
+    return items
+
+
 def _parse_model(section: Any, src: str) -> dict[str, Any]:
     if section is None:
         return {}
@@ -350,9 +409,7 @@ def _parse_model(section: Any, src: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in section.items():
         if key in MODEL_LIST_FIELDS:
-            if not isinstance(value, list):
-                raise ConfigError(f"{src}: 'model.{key}' must be a list.")
-            out[key] = value
+            out[key] = _parse_model_item(key, value, src)
         elif value is not None:
             out[key] = str(value).strip()
     return out
@@ -410,6 +467,9 @@ def parse_config(
     min_n = _expect(raw.get("min_group_size", 30), int, "min_group_size", src, "a whole number")
     if min_n < 1:
         raise ConfigError(f"{src}: 'min_group_size' must be at least 1.")
+    from .privacy import resolve_privacy
+
+    resolve_privacy(raw.get("privacy"), src)  # fail early; the pipeline records the result
     sections = {
         k: raw[k]
         for k in ("standard", "attestations", "privacy", "calibration", "drift", "over_time")

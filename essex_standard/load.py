@@ -33,6 +33,8 @@ class AuditData:
     predictions: dict[str, Any] = field(default_factory=dict)
     frame: pd.DataFrame | None = None
     """The columns read (features, time, protected), for later stages such as drift."""
+    reference: Any = None
+    """The reference data set (``data.reference``) as a ``reference.ReferenceData``, for drift."""
 
 
 def _columns_needed(cfg: AuditConfig) -> tuple[list[str], list[str]]:
@@ -40,6 +42,9 @@ def _columns_needed(cfg: AuditConfig) -> tuple[list[str], list[str]]:
     cols = [c for c in (d.y_true, d.y_score, d.y_pred, d.time) if c]
     if cfg.estimator is not None:
         cols += list(cfg.estimator.features)
+    from .metrics.monitoring import extra_columns
+
+    cols += extra_columns(cfg)
     protected = [p.column for p in cfg.protected]
     return list(dict.fromkeys(cols + protected)), protected
 
@@ -51,6 +56,15 @@ def load_audit_data(cfg: AuditConfig) -> AuditData:
     frame = read_table(cfg.data.path, columns, text_columns=protected)
     data = prepare(frame, cfg, source=_shown(cfg.data.path, cfg.base_dir))
     data.inputs.insert(0, _input_record("data", cfg.data.path, cfg.base_dir, len(frame)))
+    if cfg.data.reference is not None:
+        from .metrics.drift import drift_features
+        from .reference import load_reference
+
+        cut = data.predictions.get("effective_threshold")
+        data.reference = load_reference(cfg, drift_features(cfg), cut)
+        data.inputs.append(
+            _input_record("reference", cfg.data.reference, cfg.base_dir, len(data.reference.frame))
+        )
     return data
 
 

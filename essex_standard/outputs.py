@@ -19,10 +19,12 @@ Renderer = Callable[[AuditResult], bytes]
 
 def renderers() -> dict[str, Renderer]:
     from .render.html import render_technical_html
+    from .render.registry import report_renderers
 
     return {
         "results.json": lambda r: r.to_json().encode("utf-8"),
         "technical-report.html": lambda r: render_technical_html(r).encode("utf-8"),
+        **report_renderers(),
     }
 
 

@@ -16,6 +16,7 @@ from ._version import __version__
 from .config import AuditConfig, load_config, parse_config
 from .load import AuditData, load_audit_data, prepare
 from .metrics.fairness import measure_grouping, measure_overall
+from .privacy import resolve_privacy
 from .result import SCHEMA_VERSION, AuditResult
 
 
@@ -39,7 +40,9 @@ def measure(data: AuditData, cfg: AuditConfig) -> dict[str, Any]:
         )
         for g in data.groupings
     }
-    return {"overall": overall, "fairness": fairness}
+    from .metrics.monitoring import measure_monitoring
+
+    return {"overall": overall, "fairness": fairness, **measure_monitoring(data, cfg)}
 
 
 def _notes(data: AuditData, cfg: AuditConfig) -> list[str]:
@@ -70,6 +73,7 @@ def build_document(data: AuditData, cfg: AuditConfig, measured: dict[str, Any]) 
             "bootstrap": cfg.bootstrap,
             "confidence_level": cfg.confidence_level,
             "min_group_size": cfg.min_group_size,
+            "privacy": resolve_privacy(cfg.sections.get("privacy"), cfg.source),
             "interval_methods": {
                 "rate": "Wilson score",
                 "difference": "Newcombe hybrid score (MOVER-D with Wilson limits)",
@@ -102,7 +106,15 @@ def _jsonable(obj: Any) -> Any:
 def run(data: AuditData, cfg: AuditConfig) -> AuditResult:
     """Stages 2–3 on prepared data."""
     doc = build_document(data, cfg, measure(data, cfg))
+    doc["standard"] = judge(doc, cfg)
     return AuditResult(doc)
+
+
+def judge(doc: dict[str, Any], cfg: AuditConfig) -> dict[str, Any]:
+    """Stage 3: judge the measured document against the Essex Standard (see standard/)."""
+    from .standard import judge_stage
+
+    return judge_stage(doc, cfg)
 
 
 def audit(config: str | Path | AuditConfig) -> AuditResult:

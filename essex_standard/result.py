@@ -19,7 +19,7 @@ from .resources import schema_path
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # 1.1: calibration, drift, over_time sections
 SCHEMA_FILE = "results.schema.json"
 
 

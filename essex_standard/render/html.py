@@ -61,6 +61,12 @@ def environment():
     )
     env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci)
     env.globals["metric_label"] = lambda name: METRIC_LABELS.get(name, name.replace("_", " "))
+    from .charts import rate_chart
+
+    env.globals["rate_chart"] = rate_chart
+    from .charts_calibration import register
+
+    register(env)  # reliability diagrams, PSI and gap-over-time charts (issue 4)
     return env
 
 

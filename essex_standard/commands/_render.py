@@ -1,0 +1,42 @@
+"""Shared plumbing for commands that render an output from results.json alone."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+def load(results: Path):
+    from ..result import AuditResult
+
+    return AuditResult.load(results)
+
+
+def emit(content: bytes, output: Path | None, default_name: str, results: Path) -> None:
+    """Write to OUTPUT ('-' = standard output), or next to results.json by default."""
+    if output is not None and str(output) == "-":
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+        return
+    path = output if output is not None else results.resolve().parent / default_name
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(content)
+        tmp.replace(path)
+    except OSError as exc:
+        from ..errors import EssexStandardError
+
+        raise EssexStandardError(f"{path}: cannot write the output ({exc}).") from None
+    click.echo(f"Wrote {path}", err=True)
+
+
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write ('-' for standard output). Default: beside results.json.",
+)
+results_argument = click.argument("results", type=click.Path(dir_okay=False, path_type=Path))

@@ -1,0 +1,230 @@
+"""The release gate: a judged audit → pass or fail, JUnit XML, and "no regression" checks.
+
+The gate reads only ``results.json`` (or runs the audit first), so CI can gate on a results
+file produced elsewhere.  It passes when the Standard is *met* (or, with
+``allow_incomplete``, not *not met*), and no disparity got worse than the baseline's beyond
+the uncertainty of both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from .errors import ResultsError
+from .metrics.uncertainty import z_value
+
+
+@dataclass(frozen=True)
+class Regression:
+    """A disparity further from parity than in the baseline, beyond both intervals."""
+
+    criterion: str
+    attribute: str | None
+    group: str | None
+    metric: str
+    statistic: str
+    baseline: float
+    current: float
+    change_ci: tuple[float, float]
+    level: float
+
+    def describe(self) -> str:
+        scale = "log ratio" if self.statistic == "ratio" else "difference"
+        who = f"{self.group} ({self.attribute})" if self.attribute else "everyone"
+        return (f"{self.criterion}: {self.metric.replace('_', ' ')} {self.statistic}, {who}: "
+                f"{self.baseline:.3f} in the baseline, {self.current:.3f} now (change in "
+                f"{scale} {self.change_ci[0]:+.3f} to {self.change_ci[1]:+.3f}, "
+                f"{self.level:.2%} interval)")
+
+
+@dataclass
+class BaselineComparison:
+    """All baseline checks made, and the regressions among them."""
+
+    checked: dict[str, int] = field(default_factory=dict)
+    regressions: list[Regression] = field(default_factory=list)
+    family_level: float = 0.95
+
+
+@dataclass
+class GateOutcome:
+    """What the gate decided and why."""
+
+    standard: Mapping[str, Any]
+    allow_incomplete: bool
+    baseline: BaselineComparison | None = None
+
+    @property
+    def verdict(self) -> str:
+        return str(self.standard["verdict"])
+
+    @property
+    def verdict_passes(self) -> bool:
+        return self.verdict == "met" or (self.allow_incomplete and self.verdict == "incomplete")
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict_passes and not (self.baseline and self.baseline.regressions)
+
+
+def standard_section(doc: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+    section = doc.get("standard")
+    if not isinstance(section, Mapping):
+        raise ResultsError(f"{source}: has no 'standard' section, so there is nothing to gate "
+                           "on. Re-run 'essex-standard audit' with this version.")
+    return section
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+def _scaled(value: float, ci: list[float], stored: float, level: float, log: bool
+            ) -> tuple[float, float, float] | None:
+    if log:
+        if value <= 0 or ci[0] <= 0:
+            return None
+        value, ci = math.log(value), [math.log(ci[0]), math.log(ci[1])]
+    k = z_value(level) / z_value(stored)
+    return value, value - (value - ci[0]) * k, value + (ci[1] - value) * k
+
+
+def _pairs(doc: Mapping[str, Any], baseline: Mapping[str, Any]
+           ) -> list[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
+    """(criterion id, statistic, current comparison, baseline comparison), matched by key."""
+    def index(d: Mapping[str, Any]) -> dict[tuple, tuple[str, Mapping[str, Any]]]:
+        out = {}
+        for c in d.get("standard", {}).get("criteria", []):
+            ev = c.get("evidence") or {}
+            if c.get("kind") != "measured" or ev.get("statistic") not in ("difference", "ratio"):
+                continue
+            for g in ev.get("groups", []):
+                if g.get("value") is not None and g.get("ci"):
+                    out[(c["id"], g["attribute"], g["group"], g["metric"])] = (ev["statistic"], g)
+        return out
+    new, old = index(doc), index(baseline)
+    return [(k[0], new[k][0], new[k][1], old[k][1]) for k in sorted(new, key=str) if k in old]
+
+
+def compare_baseline(doc: Mapping[str, Any], baseline: Mapping[str, Any],
+                     family_level: float = 0.95) -> BaselineComparison:
+    """Find disparities that got worse than in ``baseline`` beyond their uncertainty.
+
+    For each disparity judged in both audits (same criterion, attribute, group and metric),
+    the change (current − baseline; on the log scale for ratios) gets a MOVER interval built
+    from the two stored intervals, each widened to a Bonferroni level across all checks.  It is
+    a regression when the disparity moved further from parity and the whole interval of the
+    change lies on that side of zero.
+    """
+    pairs = _pairs(doc, baseline)
+    out = BaselineComparison(family_level=family_level)
+    if not pairs:
+        return out
+    level = 1 - (1 - family_level) / len(pairs)
+    stored_new = float(doc.get("settings", {}).get("confidence_level", 0.95))
+    stored_old = float(baseline.get("settings", {}).get("confidence_level", 0.95))
+    for cid, statistic, new, old in pairs:
+        out.checked[cid] = out.checked.get(cid, 0) + 1
+        log = statistic == "ratio"
+        a = _scaled(new["value"], new["ci"], stored_new, level, log)
+        b = _scaled(old["value"], old["ci"], stored_old, level, log)
+        if a is None or b is None:
+            continue
+        (d1, l1, u1), (d0, l0, u0) = a, b
+        change = d1 - d0
+        lo = change - math.sqrt((d1 - l1) ** 2 + (u0 - d0) ** 2)
+        hi = change + math.sqrt((u1 - d1) ** 2 + (d0 - l0) ** 2)
+        further = abs(d1) > abs(d0)
+        if further and ((d1 > 0 and lo > 0) or (d1 < 0 and hi < 0)):
+            out.regressions.append(Regression(cid, new["attribute"], new["group"], new["metric"],
+                                              statistic, old["value"], new["value"], (lo, hi),
+                                              level))
+    return out
+
+
+# --------------------------------------------------------------------------- gate
+
+
+def evaluate(doc: Mapping[str, Any], *, allow_incomplete: bool = False,
+             baseline: Mapping[str, Any] | None = None, source: str = "results") -> GateOutcome:
+    """Gate a judged results document (and optionally compare it with a baseline).
+
+    >>> doc = {"standard": {"verdict": "incomplete", "criteria": []}}
+    >>> evaluate(doc).passed, evaluate(doc, allow_incomplete=True).passed
+    (False, True)
+    """
+    section = standard_section(doc, source)
+    comparison = None
+    if baseline is not None:
+        level = float(section.get("multiplicity", {}).get("family_level", 0.95))
+        comparison = compare_baseline(doc, baseline, level)
+    return GateOutcome(section, allow_incomplete, comparison)
+
+
+def report_text(outcome: GateOutcome) -> str:
+    """What the gate prints: the verdict, what blocks it, regressions, and the decision."""
+    s = outcome.standard
+    lines = [f"Essex Standard {s.get('version', '?')}: {outcome.verdict}", s.get("summary", "")]
+    for c in s.get("criteria", []):
+        if c["severity"] == "required" and c["verdict"] != "met":
+            lines.append(f"  {c['id']} {c['verdict']}: {c['reason']}")
+    if outcome.baseline is not None:
+        checks = sum(outcome.baseline.checked.values())
+        lines.append(f"Baseline: {checks} disparities compared, "
+                     f"{len(outcome.baseline.regressions)} got worse.")
+        lines += [f"  REGRESSION {r.describe()}" for r in outcome.baseline.regressions]
+    relaxed = " (--allow-incomplete)" if outcome.allow_incomplete else ""
+    lines.append(f"Gate: {'PASSED' if outcome.passed else 'FAILED'}{relaxed}")
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+# --------------------------------------------------------------------------- JUnit XML
+
+
+def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
+    return ET.SubElement(suite, "testcase", classname=classname, name=name, time="0")
+
+
+def junit_xml(outcome: GateOutcome) -> str:
+    """JUnit XML: one test case per criterion, plus the baseline checks and the overall verdict.
+
+    A required criterion not met is a failure; not assessed or insufficient evidence is
+    skipped (with the reason); a recommended criterion not met is skipped, since it does not
+    block a release.  The last case fails exactly when the gate fails, so a CI dashboard and
+    the exit code agree.
+    """
+    s = outcome.standard
+    suite = ET.Element("testsuite", name=f"{s.get('id', 'essex-standard')} {s.get('version', '')}")
+    props = ET.SubElement(suite, "properties")
+    for key in ("id", "version", "path", "sha256", "verdict"):
+        ET.SubElement(props, "property", name=f"standard.{key}", value=str(s.get(key, "")))
+    for c in s.get("criteria", []):
+        case = _case(suite, f"essex-standard.{c['principle']}", f"{c['id']} {c['title']}")
+        message = f"{c['verdict']} ({c['severity']}): {c['reason']}"
+        if c["verdict"] == "not met" and c["severity"] == "required":
+            ET.SubElement(case, "failure", message=message, type="not met").text = c["reason"]
+        elif c["verdict"] != "met":
+            ET.SubElement(case, "skipped", message=message)
+    if outcome.baseline is not None:
+        for cid in sorted(outcome.baseline.checked):
+            case = _case(suite, "essex-standard.baseline", f"{cid} no regression")
+            found = [r for r in outcome.baseline.regressions if r.criterion == cid]
+            if found:
+                text = "\n".join(r.describe() for r in found)
+                ET.SubElement(case, "failure", message=f"{len(found)} disparities got worse",
+                              type="regression").text = text
+    case = _case(suite, "essex-standard", "overall verdict")
+    if not outcome.passed:
+        ET.SubElement(case, "failure", message=f"Gate failed: {outcome.verdict}",
+                      type=outcome.verdict).text = report_text(outcome)
+    cases = suite.findall("testcase")
+    suite.set("tests", str(len(cases)))
+    suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+    suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
+    suite.set("errors", "0")
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") \
+        + "\n"

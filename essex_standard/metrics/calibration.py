@@ -1,0 +1,548 @@
+"""Calibration overall and within every group: does a predicted 70% mean 70% for everyone?
+
+All of it comes from two count tables per protected attribute (``bin_tables.py``): the
+``group × equal-mass score bin × outcome`` table with sums of the score (reliability table,
+expected and maximum calibration error, Brier score, calibration-in-the-large) and the
+``group × score level × outcome`` table (logistic calibration intercept and slope, fitted
+exactly on the cells).  ECE and MCE intervals come from resampling the cells of the first
+table within each group (a stratified bootstrap, no pass over rows).
+
+A score that is not a probability (e.g. a decile 1–10) gets a reliability table by score value
+only: the other metrics compare a predicted probability with an observed rate, and have no
+meaning for a score on another scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from ..bin_tables import CalibrationTable, LevelTable, calibration_table, level_table
+from ..errors import ConfigError
+from ..groups import Grouping
+from .fairness import child_rng
+from .logistic import EPS, LogisticFit, calibration_intercept, calibration_slope
+from .uncertainty import multinomial_cells, wilson, z_value
+
+OPTION_KEYS = ("bins", "max_score_levels")
+
+#: The trade-off reported next to calibration and error-rate balance.
+TRADEOFF_STATEMENT = (
+    "When base rates differ between groups, a risk score cannot be calibrated within every "
+    "group and also give every group the same false positive and false negative rates, unless "
+    "it predicts perfectly (Kleinberg, Mullainathan & Raghavan 2017; Chouldechova 2017). The "
+    "model owner has to choose which property to prioritise, and say why."
+)
+
+NOT_PROBABILITY = (
+    "The score is not declared as a probability, so only a reliability table by score value "
+    "is given. Expected and maximum calibration error, the Brier score and logistic "
+    "calibration compare a predicted probability with an observed rate and mean nothing for a "
+    "score on another scale. If the score is a probability, declare 'data.score_range: [0, 1]'."
+)
+
+NULL_TEST = (
+    "consistency resampling (Bröcker & Smith 2007): outcomes redrawn from the scores, bins "
+    "fixed; p_value is the share of redraws with an error at least as large, chance_level "
+    "their mean"
+)
+
+ECE_METHOD = (
+    "percentile bootstrap of score-bin cells resampled within groups (bins fixed), shifted by "
+    "the bootstrap estimate of bias and truncated at 0; lower limit 0 when the consistency "
+    "test does not reject perfect calibration"
+)
+
+
+@dataclass(frozen=True)
+class CalibrationOptions:
+    """``calibration:`` in audit.yaml.
+
+    ``bins``: equal-mass bins per group (default 10). ``max_score_levels``: a non-probability
+    score with at most this many distinct values is tabulated value by value (default 20).
+    """
+
+    bins: int = 10
+    max_score_levels: int = 20
+
+
+def parse_options(raw: Any, src: str = "the config") -> CalibrationOptions:
+    """Validate the ``calibration`` section; every error names the key and the fix."""
+    if raw is None:
+        return CalibrationOptions()
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            f"{src}: 'calibration' must be a mapping, e.g. 'calibration: {{bins: 10}}'."
+        )
+    for key in raw:
+        if key not in OPTION_KEYS:
+            raise ConfigError(
+                f"{src}: unknown key 'calibration.{key}'. Allowed keys: {', '.join(OPTION_KEYS)}."
+            )
+    out = {}
+    for key, low in (("bins", 2), ("max_score_levels", 2)):
+        if key in raw:
+            value = raw[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(
+                    f"{src}: 'calibration.{key}' is {value!r}; give a whole number of at "
+                    f"least {low}."
+                )
+            out[key] = value
+    return CalibrationOptions(**out)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def ece_from_cells(counts: np.ndarray, sum_p: np.ndarray) -> np.ndarray:
+    """Expected calibration error of ``(..., B, 2)`` tables: ``Σ_b |positives_b − Σp_b| / n``.
+
+    That is ``Σ_b (n_b / n)·|observed_b − mean predicted_b|`` with equal-mass bins.
+    """
+    gap = np.abs(counts[..., 1] - sum_p.sum(axis=-1))
+    n = counts.sum(axis=(-2, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, gap.sum(axis=-1) / np.where(n > 0, n, 1), np.nan)
+
+
+def mce_from_cells(counts: np.ndarray, sum_p: np.ndarray) -> np.ndarray:
+    """Maximum calibration error: the largest ``|observed_b − mean predicted_b|`` over bins."""
+    n_b = counts.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.abs(counts[..., 1] - sum_p.sum(axis=-1)) / n_b
+    gap = np.where(n_b > 0, gap, -np.inf)
+    out = gap.max(axis=-1)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def bias_shifted_interval(
+    estimate: float, replicates: np.ndarray, level: float, floor: float | None
+) -> tuple[list[float] | None, str | None]:
+    """Percentile interval shifted by the bootstrap bias, ``[q_lo − b, q_hi − b]``.
+
+    ECE is biased upwards (noise alone makes bins look miscalibrated), and the plain
+    percentile interval of a perfectly calibrated model excludes 0; removing the bootstrap
+    estimate of the bias ``b = mean(replicates) − estimate`` restores coverage.
+    """
+    values = replicates[np.isfinite(replicates)]
+    if len(replicates) == 0:
+        return None, "bootstrap is switched off (bootstrap: 0)"
+    if len(values) < 0.95 * len(replicates):
+        return None, "the statistic is undefined in too many bootstrap replicates"
+    bias = float(values.mean()) - estimate
+    alpha = (1 - level) / 2
+    lo, hi = np.quantile(values, [alpha, 1 - alpha]) - bias
+    if floor is not None:
+        lo, hi = max(floor, lo), max(floor, hi)
+    return [float(lo), float(hi)], None
+
+
+def _undefined(reason: str) -> dict[str, Any]:
+    return {"value": None, "ci": None, "reason": reason}
+
+
+def _clt_entry(total: float, total_sq: float, n: int, level: float) -> dict[str, Any]:
+    """Mean of per-person values with a normal-theory interval, from sum and sum of squares."""
+    mean = total / n
+    var = max(total_sq / n - mean * mean, 0.0) * n / max(n - 1, 1)
+    se = float(np.sqrt(var / n))
+    z = z_value(level)
+    return {"value": float(mean), "ci": [float(mean - z * se), float(mean + z * se)], "se": se}
+
+
+def _fit_entry(fit: LogisticFit, index: int, level: float, method: str) -> dict[str, Any]:
+    if fit.reason:
+        return _undefined(f"undefined: {fit.reason}")
+    z = z_value(level)
+    value, se = float(fit.params[index]), float(fit.se[index])
+    return {"value": value, "ci": [value - z * se, value + z * se], "se": se, "method": method}
+
+
+def _difference(a: Mapping[str, Any], b: Mapping[str, Any], level: float) -> dict[str, Any]:
+    """Difference of two independent estimates with standard errors (Wald)."""
+    if a.get("value") is None or b.get("value") is None or "se" not in a or "se" not in b:
+        return _undefined("undefined: the metric is undefined for this group or the reference")
+    diff = a["value"] - b["value"]
+    se = float(np.hypot(a["se"], b["se"]))
+    z = z_value(level)
+    p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else 1.0
+    return {"value": diff, "ci": [diff - z * se, diff + z * se], "p_value": p}
+
+
+# --------------------------------------------------------------------------- per group
+
+
+def reliability_rows(table: CalibrationTable, g: int, level: float) -> list[dict[str, Any]]:
+    """The reliability table of one group: one row per bin, with a Wilson interval."""
+    edges = table.edges[g]
+    rows: list[dict[str, Any]] = []
+    if edges is None:
+        return rows
+    counts, sum_p = table.counts[g], table.sum_p[g]
+    for b in range(table.n_bins):
+        n = int(counts[b].sum())
+        pos = int(counts[b, 1])
+        row: dict[str, Any] = {
+            "bin": b + 1,
+            "lower": float(edges[b]),
+            "upper": float(edges[b + 1]),
+            "n": n,
+            "positives": pos,
+            "mean_predicted": None,
+            "observed_rate": None,
+            "ci": None,
+        }
+        if n == 0:
+            row["reason"] = "empty bin: tied scores put everyone at this edge into another bin"
+        else:
+            lo, hi = wilson(pos, n, level)
+            row.update(mean_predicted=float(sum_p[b].sum() / n), observed_rate=pos / n,
+                       ci=[float(lo), float(hi)])
+        rows.append(row)
+    return rows
+
+
+def _group_metrics(
+    table: CalibrationTable,
+    levels: LevelTable,
+    g: int,
+    reps: Mapping[str, np.ndarray],
+    level: float,
+) -> dict[str, Any]:
+    counts, sum_p = table.counts[g], table.sum_p[g]
+    n = int(counts.sum())
+    if n == 0:
+        reason = "undefined: nobody in this group"
+        return {name: _undefined(reason) for name in METRIC_NAMES}
+    metrics: dict[str, Any] = {}
+    for name, fn, key in (("expected_calibration_error", ece_from_cells, "ece"),
+                          ("maximum_calibration_error", mce_from_cells, "mce")):
+        value = float(fn(counts, sum_p))
+        metrics[name] = _error_entry(value, reps[key][:, g], reps[key + "_null"][:, g], level)
+    brier = _clt_entry(float(table.sum_sq[g].sum()), float(table.sum_quad[g].sum()), n, level)
+    metrics["brier_score"] = {**brier, "method": "mean squared error, normal-theory interval"}
+    pos = float(counts[:, 1].sum())
+    predicted = float(sum_p.sum())
+    # Σ(y − p)² is the Brier numerator; Σ(y − p) = positives − Σp.
+    citl = _clt_entry(pos - predicted, float(table.sum_sq[g].sum()), n, level)
+    metrics["calibration_in_the_large"] = {
+        **citl,
+        "observed_rate": pos / n,
+        "mean_predicted": predicted / n,
+        "method": "observed rate minus mean predicted risk, normal-theory interval",
+    }
+    score, lp, ln = levels.for_group(g)
+    metrics["calibration_intercept"] = _fit_entry(
+        calibration_intercept(score, lp, ln), 0, level,
+        "logistic regression of y with logit(p) as offset; Wald interval")
+    metrics["calibration_slope"] = _fit_entry(
+        calibration_slope(score, lp, ln), 1, level,
+        "logistic regression of y on logit(p); Wald interval")
+    return metrics
+
+
+METRIC_NAMES = (
+    "expected_calibration_error",
+    "maximum_calibration_error",
+    "brier_score",
+    "calibration_in_the_large",
+    "calibration_intercept",
+    "calibration_slope",
+)
+
+
+def _error_entry(value: float, reps: np.ndarray, null: np.ndarray, level: float) -> dict[str, Any]:
+    """ECE or MCE with its interval, the level expected from chance alone and a test of
+    perfect calibration.
+
+    The interval is the bias-shifted bootstrap interval, except that its lower limit is 0 when
+    the data are consistent with perfect calibration (the consistency-resampling test does not
+    reject at ``1 − level``): a calibration error cannot be below 0, and a plug-in estimate is
+    never 0, so without this rule a perfectly calibrated model would never be shown as such.
+    """
+    ci, why = bias_shifted_interval(value, reps, level, floor=0.0)
+    entry: dict[str, Any] = {"value": value, "ci": ci, "method": ECE_METHOD}
+    if len(null):
+        p_value = float((1 + np.sum(null >= value - 1e-12)) / (len(null) + 1))
+        entry["p_value"] = p_value
+        entry["chance_level"] = float(np.mean(null))
+        entry["test"] = NULL_TEST
+        if ci is not None and p_value > 1 - level:
+            entry["ci"] = [0.0, ci[1]]
+    if why:
+        entry["ci_reason"] = why
+    return entry
+
+
+def _bootstrap(
+    table: CalibrationTable, replicates: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """ECE and MCE replicates, shape ``(replicates, G)``: cell resamples (``ece``, ``mce``) and
+    draws under perfect calibration (``ece_null``, ``mce_null``).
+
+    Each resampled cell keeps its observed mean score, so the predicted side of a bin moves
+    only through the mix of its cells; the outcome side moves fully.  Under perfect
+    calibration each bin's positives are Binomial(n_b, mean predicted_b) — slightly wider than
+    the exact Poisson-binomial, so the test errs towards "consistent with calibration".
+    """
+    G = table.counts.shape[0]
+    if replicates == 0:
+        empty = np.empty((0, G))
+        return {"ece": empty, "mce": empty, "ece_null": empty, "mce_null": empty}
+    draws = multinomial_cells(table.counts, replicates, rng)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_p = np.where(table.counts > 0, table.sum_p / np.maximum(table.counts, 1), 0.0)
+        n_b = table.counts.sum(axis=-1)
+        expected = np.where(n_b > 0, table.sum_p.sum(axis=-1) / np.maximum(n_b, 1), 0.0)
+    sum_p = draws * mean_p
+    null_pos = rng.binomial(n_b, np.clip(expected, 0, 1), size=(replicates, *n_b.shape))
+    null = np.stack([n_b - null_pos, null_pos], axis=-1)
+    null_sum_p = np.broadcast_to(table.sum_p, null.shape)
+    return {"ece": ece_from_cells(draws, sum_p), "mce": mce_from_cells(draws, sum_p),
+            "ece_null": ece_from_cells(null, null_sum_p),
+            "mce_null": mce_from_cells(null, null_sum_p)}
+
+
+def _gaps(group: Mapping[str, Any], ref: Mapping[str, Any], ece_gap: dict[str, Any],
+          level: float) -> dict[str, Any]:
+    out: dict[str, Any] = {"expected_calibration_error": ece_gap}
+    for name in ("brier_score", "calibration_in_the_large", "calibration_intercept",
+                 "calibration_slope"):
+        out[name] = _difference(group[name], ref[name], level)
+    return out
+
+
+def measure_calibration_grouping(
+    grouping: Grouping,
+    y_score: np.ndarray,
+    y_true: np.ndarray,
+    *,
+    options: CalibrationOptions,
+    level: float,
+    replicates: int,
+    seed: int,
+    min_group_size: int,
+    score_order: np.ndarray | None = None,
+    unique_levels: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """Calibration of every group of one attribute, and each group's gap to the reference."""
+    codes, G = grouping.codes, grouping.n_groups
+    table = calibration_table(codes, G, y_score, y_true, options.bins, score_order)
+    lv, idx = unique_levels if unique_levels is not None else np.unique(
+        y_score, return_inverse=True)
+    levels = level_table(codes, G, lv, idx.reshape(-1), y_true)
+    rng = child_rng(seed, "calibration:" + grouping.name)
+    reps = _bootstrap(table, replicates, rng)
+    ref = grouping.reference
+    groups: dict[str, Any] = {}
+    for g, label in enumerate(grouping.labels):
+        n = int(table.counts[g].sum())
+        groups[label] = {
+            "n": n,
+            "small": n < min_group_size,
+            "metrics": _group_metrics(table, levels, g, reps, level),
+            "reliability": reliability_rows(table, g, level),
+        }
+    ref_entry = groups[grouping.reference_label]
+    ece = ece_from_cells(table.counts, table.sum_p)
+    for g, label in enumerate(grouping.labels):
+        if g == ref:
+            groups[label]["is_reference"] = True
+            continue
+        diff = float(ece[g] - ece[ref])
+        if not np.isfinite(diff):
+            ece_gap = _undefined("undefined: a group is empty")
+        else:
+            ci, why = bias_shifted_interval(diff, reps["ece"][:, g] - reps["ece"][:, ref], level,
+                                            None)
+            ece_gap = {"value": diff, "ci": ci, "method": ECE_METHOD}
+            if why:
+                ece_gap["ci_reason"] = why
+        groups[label]["gap_vs_reference"] = _gaps(
+            groups[label]["metrics"], ref_entry["metrics"], ece_gap, level)
+    return {
+        "kind": "intersection" if len(grouping.columns) > 1 else "attribute",
+        "columns": list(grouping.columns),
+        "reference_group": grouping.reference_label,
+        "groups": groups,
+    }
+
+
+# --------------------------------------------------------------------------- non-probability
+
+
+def score_value_reliability(
+    codes: np.ndarray, n_groups: int, y_score: np.ndarray, y_true: np.ndarray,
+    options: CalibrationOptions, level: float,
+) -> list[list[dict[str, Any]]]:
+    """Observed rate by score value (few levels) or by equal-mass score bin (many levels)."""
+    levels = np.unique(y_score)
+    if len(levels) <= options.max_score_levels:
+        idx = np.searchsorted(levels, y_score)
+        key = (codes * len(levels) + idx) * 2 + y_true
+        counts = np.bincount(key, minlength=n_groups * len(levels) * 2).reshape(
+            n_groups, len(levels), 2)
+        out = []
+        for g in range(n_groups):
+            rows = []
+            for i, s in enumerate(levels):
+                n, pos = int(counts[g, i].sum()), int(counts[g, i, 1])
+                row: dict[str, Any] = {"score": float(s), "n": n, "positives": pos,
+                                       "observed_rate": None, "ci": None}
+                if n:
+                    lo, hi = wilson(pos, n, level)
+                    row.update(observed_rate=pos / n, ci=[float(lo), float(hi)])
+                else:
+                    row["reason"] = "nobody in this group has this score"
+                rows.append(row)
+            out.append(rows)
+        return out
+    table = calibration_table(codes, n_groups, y_score, y_true, options.bins)
+    out = []
+    for g in range(n_groups):
+        rows = reliability_rows(table, g, level)
+        for row in rows:
+            row["mean_score"] = row.pop("mean_predicted")
+        out.append(rows)
+    return out
+
+
+def _non_probability(groupings: list[Grouping], y_score: np.ndarray, y_true: np.ndarray,
+                     options: CalibrationOptions, level: float, min_n: int) -> dict[str, Any]:
+    zeros = np.zeros(len(y_score), dtype=np.int64)
+    section: dict[str, Any] = {
+        "available": True,
+        "probability": False,
+        "reason": NOT_PROBABILITY,
+        "settings": {"bins": options.bins, "max_score_levels": options.max_score_levels},
+        "overall": {"n": len(y_score), "reliability": score_value_reliability(
+            zeros, 1, y_score, y_true, options, level)[0]},
+    }
+    for g in groupings:
+        rows = score_value_reliability(g.codes, g.n_groups, y_score, y_true, options, level)
+        counts = np.bincount(g.codes, minlength=g.n_groups)
+        section[g.name] = {
+            "kind": "intersection" if len(g.columns) > 1 else "attribute",
+            "columns": list(g.columns),
+            "reference_group": g.reference_label,
+            "groups": {
+                label: {"n": int(counts[i]), "small": int(counts[i]) < min_n,
+                        "reliability": rows[i]}
+                for i, label in enumerate(g.labels)
+            },
+        }
+    return section
+
+
+# --------------------------------------------------------------------------- trade-off
+
+
+def base_rate_contrast(grouping: Grouping, y_true: np.ndarray) -> dict[str, Any]:
+    """Whether base rates differ across the groups (chi-square test of homogeneity)."""
+    pos = np.bincount(grouping.codes, weights=y_true, minlength=grouping.n_groups)
+    n = np.bincount(grouping.codes, minlength=grouping.n_groups)
+    keep = n > 0
+    rates = np.where(keep, pos / np.maximum(n, 1), np.nan)
+    labels = [lab for lab, k in zip(grouping.labels, keep, strict=True) if k]
+    r = rates[keep]
+    table = np.vstack([pos[keep], n[keep] - pos[keep]])
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
+        p_value = 1.0
+    else:
+        p_value = float(stats.chi2_contingency(table, correction=False)[1])
+    return {
+        "lowest_group": labels[int(np.argmin(r))],
+        "lowest": float(r.min()),
+        "highest_group": labels[int(np.argmax(r))],
+        "highest": float(r.max()),
+        "difference": float(r.max() - r.min()),
+        "p_value": p_value,
+        "differ": bool(p_value < 0.05),
+    }
+
+
+def tradeoff(groupings: list[Grouping], y_true: np.ndarray, priority: str | None) -> dict[str, Any]:
+    """The Kleinberg–Chouldechova trade-off, evidence that it applies, and the owner's choice."""
+    out: dict[str, Any] = {
+        "statement": TRADEOFF_STATEMENT,
+        "base_rates": {g.name: base_rate_contrast(g, y_true) for g in groupings
+                       if len(g.columns) == 1},
+        "owner_priority": priority,
+    }
+    if not priority:
+        out["owner_priority_reason"] = (
+            "not recorded: state which the model owner prioritises (calibration within groups "
+            "or error-rate balance) and why, in 'model.fairness_priority' in audit.yaml"
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def measure_calibration(
+    groupings: list[Grouping],
+    y_score: np.ndarray | None,
+    y_true: np.ndarray | None,
+    *,
+    probability: bool,
+    options: CalibrationOptions,
+    level: float,
+    replicates: int,
+    seed: int,
+    min_group_size: int,
+    priority: str | None = None,
+) -> dict[str, Any]:
+    """The ``calibration`` section of results.json (``available: false`` with a reason if not
+    applicable)."""
+    if y_true is None:
+        return {"available": False, "reason": "not measured: calibration needs outcomes (y_true)"}
+    if y_score is None:
+        return {"available": False,
+                "reason": "not measured: calibration needs a score (data.y_score or a model with "
+                          "predict_proba), not only yes/no predictions"}
+    if not probability:
+        section = _non_probability(groupings, y_score, y_true, options, level, min_group_size)
+        section["tradeoff"] = tradeoff(groupings, y_true, priority)
+        return section
+    score_order = np.argsort(y_score, kind="stable")
+    lv, idx = np.unique(y_score, return_inverse=True)
+    common = dict(options=options, level=level, replicates=replicates, seed=seed,
+                  min_group_size=min_group_size, score_order=score_order,
+                  unique_levels=(lv, idx.reshape(-1)))
+    overall_grouping = Grouping("(overall)", ("(overall)",), np.zeros(len(y_score), np.int64),
+                                ("everyone",), 0, "largest")
+    overall = measure_calibration_grouping(overall_grouping, y_score, y_true, **common)
+    everyone = overall["groups"]["everyone"]
+    section: dict[str, Any] = {
+        "available": True,
+        "probability": True,
+        "settings": {
+            "bins": options.bins,
+            "binning": "equal-mass: quantiles of each group's own scores (scikit-learn's "
+                       "calibration_curve strategy='quantile')",
+            "logit_clip": EPS,
+            "interval_methods": {
+                "expected_calibration_error": ECE_METHOD,
+                "maximum_calibration_error": ECE_METHOD,
+                "reliability bin": "Wilson score",
+                "brier_score": "normal theory (mean of squared errors)",
+                "calibration_in_the_large": "normal theory (mean of y − p)",
+                "calibration_intercept": "Wald, logistic regression on score-level counts",
+                "calibration_slope": "Wald, logistic regression on score-level counts",
+                "gap_vs_reference": "Wald for independent groups; ECE gap by the cell bootstrap",
+            },
+        },
+        "overall": {"n": everyone["n"], "metrics": everyone["metrics"],
+                    "reliability": everyone["reliability"]},
+    }
+    for g in groupings:
+        section[g.name] = measure_calibration_grouping(g, y_score, y_true, **common)
+    section["tradeoff"] = tradeoff(groupings, y_true, priority)
+    return section

@@ -1,0 +1,606 @@
+"""Drift between the reference data (``data.reference``) and the audited rows, overall and
+within every protected group.
+
+Per feature: population stability index (PSI) over bins fixed on the reference, Jensen-Shannon
+distance, Wasserstein distance normalised by the reference standard deviation, and the KS
+statistic (numbers) or chi-square test with Cramér's V (categories).  Also the drift of the
+score, of the predicted rate and of the base rate; the change in the group mix itself; and
+missingness by group.  Every p-value sits next to an effect size and gets a Benjamini-Hochberg
+q-value over the whole drift family (features × groups × quantities).
+
+Everything is computed from per-group histograms (``bin_tables.FeatureHistogram``): one
+``np.bincount`` per feature and attribute, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+from ..bin_tables import FeatureHistogram, categorical_histogram, numeric_histogram
+from ..errors import ConfigError, DataError
+from ..groups import Grouping, encode
+from .uncertainty import newcombe_difference, two_proportion_p_value, wilson
+
+if TYPE_CHECKING:
+    from ..config import AuditConfig
+    from ..reference import ReferenceData
+
+OPTION_KEYS = ("features", "bins", "psi_thresholds", "alpha", "by_group")
+
+PSI_ORIGIN = (
+    "a rule of thumb from credit-scorecard monitoring (e.g. Siddiqi 2006), not a statistical "
+    "result; set 'drift.psi_thresholds' to change them"
+)
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    """``drift:`` in audit.yaml (every key optional).
+
+    ``features``: columns to compare (default: the model's features, ``estimator.features``).
+    ``bins``: reference-quantile bins for numbers (default 10).  ``psi_thresholds``: [moderate,
+    major] (default [0.1, 0.25]).  ``alpha``: false discovery rate for the Benjamini-Hochberg
+    q-values (default 0.05).  ``by_group``: also measure drift within each protected group.
+    """
+
+    features: tuple[str, ...] | None = None
+    bins: int = 10
+    psi_moderate: float = 0.1
+    psi_major: float = 0.25
+    alpha: float = 0.05
+    by_group: bool = True
+
+
+def parse_options(raw: Any, src: str = "the config") -> DriftOptions:
+    """Validate the ``drift`` section; every error names the key and the fix."""
+    if raw is None:
+        return DriftOptions()
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{src}: 'drift' must be a mapping, e.g. 'drift: {{bins: 10}}'.")
+    for key in raw:
+        if key not in OPTION_KEYS:
+            raise ConfigError(
+                f"{src}: unknown key 'drift.{key}'. Allowed keys: {', '.join(OPTION_KEYS)}."
+            )
+    out: dict[str, Any] = {}
+    if "features" in raw:
+        f = raw["features"]
+        if not isinstance(f, list) or not f or not all(isinstance(x, str) for x in f):
+            raise ConfigError(
+                f"{src}: 'drift.features' must be a non-empty list of column names; got {f!r}."
+            )
+        out["features"] = tuple(dict.fromkeys(f))
+    if "bins" in raw:
+        b = raw["bins"]
+        if isinstance(b, bool) or not isinstance(b, int) or b < 2:
+            raise ConfigError(f"{src}: 'drift.bins' is {b!r}; give a whole number of at least 2.")
+        out["bins"] = b
+    if "psi_thresholds" in raw:
+        t = raw["psi_thresholds"]
+        ok = (isinstance(t, list) and len(t) == 2
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in t)
+              and 0 < t[0] < t[1])
+        if not ok:
+            raise ConfigError(
+                f"{src}: 'drift.psi_thresholds' is {t!r}; give [moderate, major] with "
+                "0 < moderate < major, e.g. [0.1, 0.25]."
+            )
+        out["psi_moderate"], out["psi_major"] = float(t[0]), float(t[1])
+    if "alpha" in raw:
+        a = raw["alpha"]
+        if isinstance(a, bool) or not isinstance(a, (int, float)) or not 0 < a < 1:
+            raise ConfigError(f"{src}: 'drift.alpha' is {a!r}; give a number between 0 and 1.")
+        out["alpha"] = float(a)
+    if "by_group" in raw:
+        if not isinstance(raw["by_group"], bool):
+            raise ConfigError(f"{src}: 'drift.by_group' must be true or false.")
+        out["by_group"] = raw["by_group"]
+    return DriftOptions(**out)
+
+
+def drift_features(cfg: AuditConfig) -> list[str]:
+    """The columns compared for drift: ``drift.features``, else the model's features."""
+    opts = parse_options(cfg.sections.get("drift"), cfg.source)
+    if opts.features is not None:
+        return list(opts.features)
+    if cfg.estimator is not None:
+        return list(cfg.estimator.features)
+    return []
+
+
+# --------------------------------------------------------------------------- distances
+
+
+def psi(ref: np.ndarray, cur: np.ndarray) -> float:
+    """Population stability index ``Σ (c − r)·ln(c / r)`` over bin shares.
+
+    A bin empty on one side is given half a person (``0.5 / n``) so the logarithm is finite;
+    a bin empty on both sides contributes nothing.
+
+    >>> round(psi(np.array([50, 50]), np.array([40, 60])), 6)
+    0.040546
+    """
+    keep = (ref + cur) > 0
+    r, c = ref[keep].astype(float), cur[keep].astype(float)
+    pr = np.where(r > 0, r, 0.5) / ref.sum()
+    pc = np.where(c > 0, c, 0.5) / cur.sum()
+    return float(np.sum((pc - pr) * np.log(pc / pr)))
+
+
+def js_distance(ref: np.ndarray, cur: np.ndarray) -> float:
+    """Jensen-Shannon distance (base 2, so between 0 and 1) between two histograms."""
+    return float(jensenshannon(ref / ref.sum(), cur / cur.sum(), base=2))
+
+
+def _numeric_tests(h: FeatureHistogram, r: np.ndarray, c: np.ndarray, sd: float) -> dict[str, Any]:
+    """KS statistic and p-value, normalised Wasserstein distance, from the fine histogram."""
+    r, c = r[:-1].astype(float), c[:-1].astype(float)  # drop the missing bin
+    n_r, n_c = r.sum(), c.sum()
+    if n_r == 0 or n_c == 0:
+        reason = "undefined: no non-missing values on one side"
+        return {"ks_statistic": None, "p_value": None, "wasserstein_normalised": None,
+                "reason": reason}
+    cdf_r, cdf_c = np.cumsum(r) / n_r, np.cumsum(c) / n_c
+    gap = np.abs(cdf_r - cdf_c)
+    ks = float(gap.max())
+    en = n_r * n_c / (n_r + n_c)
+    p = float(stats.kstwobign.sf(ks * np.sqrt(en)))
+    assert h.points is not None
+    # ∫|F_r − F_c| dx: exact (step functions) when the fine bins are the distinct values;
+    # on a quantile grid the CDFs are exact at the grid points and interpolated between them.
+    inner = (gap[:-1] if h.exact else (gap[:-1] + gap[1:]) / 2)
+    w1 = float(np.sum(inner * np.diff(h.points)))
+    out: dict[str, Any] = {"ks_statistic": ks, "p_value": p,
+                           "wasserstein_normalised": w1 / sd if sd > 0 else None}
+    if sd <= 0:
+        out["wasserstein_reason"] = "undefined: the reference values do not vary"
+    return out
+
+
+def _chi_square(r: np.ndarray, c: np.ndarray) -> dict[str, Any]:
+    """Chi-square test of homogeneity on a 2 × K table, with Cramér's V as the effect size."""
+    table = np.vstack([r, c]).astype(float)
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2:
+        return {"chi_square": 0.0, "dof": 0, "p_value": 1.0, "cramers_v": 0.0}
+    chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
+    v = float(np.sqrt(chi2 / table.sum()))  # min(rows, cols) − 1 = 1 for a 2 × K table
+    return {"chi_square": float(chi2), "dof": int(dof), "p_value": float(p), "cramers_v": v}
+
+
+def compare(h: FeatureHistogram, r: np.ndarray, c: np.ndarray, sd: float) -> dict[str, Any]:
+    """Every drift statistic for one feature in one group (fine-bin counts ``r`` and ``c``)."""
+    n_r, n_c = int(r.sum()), int(c.sum())
+    out: dict[str, Any] = {"kind": h.kind, "n_reference": n_r, "n_current": n_c}
+    if n_r == 0 or n_c == 0:
+        out.update(psi=None, js_distance=None, p_value=None,
+                   reason="undefined: no rows on one side")
+        return out
+    rc, cc = h.coarse_counts(r), h.coarse_counts(c)
+    out["psi"] = psi(rc, cc)
+    out["js_distance"] = js_distance(rc, cc)
+    if h.kind == "numeric":
+        out.update(_numeric_tests(h, r, c, sd))
+        out["exact"] = h.exact
+    else:
+        out.update(_chi_square(rc, cc))
+        out["wasserstein_normalised"] = None
+        out["wasserstein_reason"] = "not defined for categories (no order or distance)"
+    return out
+
+
+def bins_table(h: FeatureHistogram, r: np.ndarray, c: np.ndarray) -> list[dict[str, Any]]:
+    """Shares per PSI bin in the reference and current data (for tables and charts)."""
+    rc, cc = h.coarse_counts(r), h.coarse_counts(c)
+    nr, nc = max(int(rc.sum()), 1), max(int(cc.sum()), 1)
+    return [
+        {"bin": label, "reference": int(a), "current": int(b),
+         "reference_share": a / nr, "current_share": b / nc}
+        for label, a, b in zip(h.labels, rc.tolist(), cc.tolist(), strict=True)
+    ]
+
+
+# --------------------------------------------------------------------------- rates
+
+
+def rate_shift(x_r: int, n_r: int, x_c: int, n_c: int, level: float) -> dict[str, Any]:
+    """A rate in the reference and current data, and the change (current − reference)."""
+    def side(x: int, n: int) -> dict[str, Any]:
+        if n == 0:
+            return {"value": None, "ci": None, "numerator": x, "denominator": n,
+                    "reason": "undefined: no rows"}
+        lo, hi = wilson(x, n, level)
+        return {"value": x / n, "ci": [float(lo), float(hi)], "numerator": x, "denominator": n}
+
+    out: dict[str, Any] = {"reference": side(x_r, n_r), "current": side(x_c, n_c)}
+    if n_r == 0 or n_c == 0:
+        out["difference"] = {"value": None, "ci": None, "p_value": None,
+                             "reason": "undefined: no rows on one side"}
+        return out
+    lo, hi = newcombe_difference(x_c, n_c, x_r, n_r, level)
+    out["difference"] = {
+        "value": x_c / n_c - x_r / n_r,
+        "ci": [float(lo), float(hi)],
+        "p_value": float(two_proportion_p_value(x_c, n_c, x_r, n_r)),
+    }
+    return out
+
+
+# --------------------------------------------------------------------------- groups
+
+
+@dataclass(frozen=True)
+class AlignedGroups:
+    """A protected attribute coded consistently in both data sets (labels: current first)."""
+
+    name: str
+    labels: tuple[str, ...]
+    reference_codes: np.ndarray
+    current_codes: np.ndarray
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.labels)
+
+
+def align(grouping: Grouping, reference_values: pd.Series) -> AlignedGroups:
+    """Code the reference column with the audited groups' labels; reference-only groups
+    (a group that vanished from the audited data) are appended."""
+    ref_codes, ref_labels = encode(reference_values)
+    labels = list(grouping.labels) + [lab for lab in ref_labels if lab not in grouping.labels]
+    mapping = np.array([labels.index(lab) for lab in ref_labels], dtype=np.int64)
+    return AlignedGroups(grouping.name, tuple(labels), mapping[ref_codes], grouping.codes)
+
+
+# --------------------------------------------------------------------------- one feature
+
+
+def _values(frame: pd.DataFrame, col: str, src: str) -> pd.Series:
+    if col not in frame.columns:
+        raise DataError(f"{src}: there is no column '{col}' for drift. Fix 'drift.features'.")
+    return frame[col]
+
+
+def histogram(
+    name: str, ref: pd.Series, cur: pd.Series, groups: AlignedGroups, bins: int
+) -> tuple[FeatureHistogram, float]:
+    """The feature's histogram for one attribute, and its reference standard deviation."""
+    numeric = pd.api.types.is_numeric_dtype(ref) and not pd.api.types.is_bool_dtype(ref)
+    if not numeric:
+        h = categorical_histogram(name, ref, cur, groups.reference_codes, groups.current_codes,
+                                  groups.n_groups)
+        return h, 0.0
+    cur_num = pd.to_numeric(cur, errors="coerce")
+    bad = cur_num.isna() & cur.notna()
+    if bad.any():
+        raise DataError(
+            f"column '{name}' is numeric in the reference data but the audited data holds "
+            f"{cur[bad].iloc[0]!r}; make the column the same type in both files."
+        )
+    r = ref.to_numpy(dtype=float, na_value=np.nan)
+    c = cur_num.to_numpy(dtype=float, na_value=np.nan)
+    h = numeric_histogram(name, r, c, groups.reference_codes, groups.current_codes,
+                          groups.n_groups, bins)
+    sd = float(np.nanstd(r, ddof=1)) if np.isfinite(r).sum() > 1 else 0.0
+    return h, sd
+
+
+# --------------------------------------------------------------------------- the section
+
+
+class _Tests:
+    """Collects every reported p-value so Benjamini-Hochberg runs over the whole family."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+
+    def add(self, entry: dict[str, Any]) -> dict[str, Any]:
+        if entry.get("p_value") is not None:
+            self.entries.append(entry)
+        return entry
+
+    def adjust(self) -> int:
+        if not self.entries:
+            return 0
+        p = np.array([e["p_value"] for e in self.entries])
+        q = stats.false_discovery_control(p, method="bh")
+        for e, qv in zip(self.entries, q.tolist(), strict=True):
+            e["q_value"] = float(qv)
+        return len(self.entries)
+
+
+def verdict(entry: dict[str, Any], opts: DriftOptions, min_n: int) -> str:
+    """``major shift`` / ``moderate shift`` need both the PSI threshold and ``q < alpha``:
+    the effect size must matter and not be noise."""
+    if entry.get("psi") is None:
+        return "not assessed"
+    if min(entry["n_reference"], entry["n_current"]) < min_n:
+        return "insufficient evidence"
+    q = entry.get("q_value")
+    significant = q is not None and q < opts.alpha
+    if entry["psi"] >= opts.psi_major and significant:
+        return "major shift"
+    if entry["psi"] >= opts.psi_moderate and significant:
+        return "moderate shift"
+    return "stable"
+
+
+@dataclass
+class _Inputs:
+    ref: ReferenceData
+    cur_frame: pd.DataFrame
+    y_true: np.ndarray | None
+    y_score: np.ndarray | None
+    y_pred: np.ndarray
+    level: float
+
+
+def _quantities(
+    inp: _Inputs, groups: AlignedGroups, tests: _Tests, bins: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Score, predicted-rate and base-rate drift for each group (plus the overall sums)."""
+    G = groups.n_groups
+    rc, cc = groups.reference_codes, groups.current_codes
+    per_group: list[dict[str, Any]] = [{} for _ in range(G)]
+    overall: dict[str, Any] = {}
+    if inp.ref.y_score is not None and inp.y_score is not None:
+        h = numeric_histogram("score", inp.ref.y_score, inp.y_score, rc, cc, G, bins)
+        sd = float(np.std(inp.ref.y_score, ddof=1)) if len(inp.ref.y_score) > 1 else 0.0
+        overall["score"] = compare(h, h.reference.sum(0), h.current.sum(0), sd)
+        overall["score"]["bins"] = bins_table(h, h.reference.sum(0), h.current.sum(0))
+        for g in range(G):
+            per_group[g]["score"] = compare(h, h.reference[g], h.current[g], sd)
+    pairs = (("predicted_rate", inp.ref.y_pred, inp.y_pred),
+             ("base_rate", inp.ref.y_true, inp.y_true))
+    for name, ref_y, cur_y in pairs:
+        if ref_y is None or cur_y is None:
+            continue
+        xr = np.bincount(rc, weights=ref_y, minlength=G).astype(int)
+        nr = np.bincount(rc, minlength=G)
+        xc = np.bincount(cc, weights=cur_y, minlength=G).astype(int)
+        nc = np.bincount(cc, minlength=G)
+        overall[name] = rate_shift(int(xr.sum()), int(nr.sum()), int(xc.sum()), int(nc.sum()),
+                                   inp.level)
+        for g in range(G):
+            per_group[g][name] = rate_shift(int(xr[g]), int(nr[g]), int(xc[g]), int(nc[g]),
+                                            inp.level)
+    if inp.ref.y_score is not None and inp.ref.y_true is not None and inp.y_score is not None \
+            and inp.y_true is not None:
+        ref_sums = _residual_sums(rc, G, inp.ref.y_true, inp.ref.y_score)
+        cur_sums = _residual_sums(cc, G, inp.y_true, inp.y_score)
+        overall["calibration_in_the_large"] = citl_shift(
+            *(s.sum(axis=-1) for s in ref_sums), *(s.sum(axis=-1) for s in cur_sums), inp.level)
+        for g in range(G):
+            per_group[g]["calibration_in_the_large"] = citl_shift(
+                *(s[g] for s in ref_sums), *(s[g] for s in cur_sums), inp.level)
+    return overall, per_group
+
+
+def _residual_sums(codes: np.ndarray, G: int, y: np.ndarray, p: np.ndarray):
+    """Per group: rows, Σ(y − p) and Σ(y − p)² — enough for calibration-in-the-large."""
+    r = y - p
+    return (np.bincount(codes, minlength=G).astype(float),
+            np.bincount(codes, weights=r, minlength=G),
+            np.bincount(codes, weights=r * r, minlength=G))
+
+
+def citl_shift(n_r: float, s_r: float, q_r: float, n_c: float, s_c: float, q_c: float,
+               level: float) -> dict[str, Any]:
+    """Calibration-in-the-large (observed rate − mean predicted risk) in each data set and its
+    change: a model that was right on the reference population and is wrong now has drifted."""
+    from .uncertainty import z_value
+
+    z = z_value(level)
+
+    def side(n: float, s: float, q: float) -> dict[str, Any]:
+        if n < 2:
+            return {"value": None, "ci": None, "se": None, "n": int(n),
+                    "reason": "undefined: fewer than two rows"}
+        mean = s / n
+        se = float(np.sqrt(max(q / n - mean * mean, 0.0) / (n - 1)))
+        return {"value": float(mean), "ci": [mean - z * se, mean + z * se], "se": se, "n": int(n)}
+
+    ref, cur = side(n_r, s_r, q_r), side(n_c, s_c, q_c)
+    out: dict[str, Any] = {"reference": ref, "current": cur}
+    if ref["value"] is None or cur["value"] is None:
+        out["difference"] = {"value": None, "ci": None, "p_value": None,
+                             "reason": "undefined: too few rows on one side"}
+        return out
+    diff = cur["value"] - ref["value"]
+    se = float(np.hypot(ref["se"], cur["se"]))
+    p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else 1.0
+    out["difference"] = {"value": diff, "ci": [diff - z * se, diff + z * se], "p_value": p}
+    return out
+
+
+def _group_mix(groups: AlignedGroups, tests: _Tests, level: float) -> dict[str, Any]:
+    """Did the make-up of the population change? Shares per group, PSI and chi-square."""
+    r = np.bincount(groups.reference_codes, minlength=groups.n_groups)
+    c = np.bincount(groups.current_codes, minlength=groups.n_groups)
+    out: dict[str, Any] = {"psi": psi(r, c), "js_distance": js_distance(r, c),
+                           "n_reference": int(r.sum()), "n_current": int(c.sum())}
+    out.update(_chi_square(r, c))
+    tests.add(out)
+    out["groups"] = {}
+    for g, label in enumerate(groups.labels):
+        shift = rate_shift(int(r[g]), int(r.sum()), int(c[g]), int(c.sum()), level)
+        tests.add(shift["difference"])
+        ratio = (shift["current"]["value"] / shift["reference"]["value"]
+                 if r[g] > 0 and c.sum() > 0 else None)
+        out["groups"][label] = {"reference_share": shift["reference"]["value"],
+                                "current_share": shift["current"]["value"],
+                                "share_ratio": ratio,
+                                "n_reference": int(r[g]), "n_current": int(c[g]),
+                                "difference": shift["difference"]}
+    return out
+
+
+def _missingness(
+    hists: dict[str, FeatureHistogram], groups: AlignedGroups, tests: _Tests, level: float
+) -> dict[str, Any]:
+    """Share of missing values per feature and group, reference vs current."""
+    out: dict[str, Any] = {}
+    for g, label in enumerate(groups.labels):
+        entry: dict[str, Any] = {}
+        for name, h in hists.items():
+            r, c = h.reference[g], h.current[g]
+            if r[-1] == 0 and c[-1] == 0:
+                continue
+            shift = rate_shift(int(r[-1]), int(r.sum()), int(c[-1]), int(c.sum()), level)
+            tests.add(shift["difference"])
+            entry[name] = shift
+        out[label] = entry
+    return out
+
+
+def _status(n_r: int, n_c: int) -> str:
+    if n_r == 0:
+        return "new: absent from the reference data"
+    if n_c == 0:
+        return "vanished: absent from the audited data"
+    return "present"
+
+
+def measure_drift(
+    data: Any,
+    cfg: AuditConfig,
+) -> dict[str, Any]:
+    """The ``drift`` section of results.json (``available: false`` with a reason if there is no
+    reference data)."""
+    ref: ReferenceData | None = getattr(data, "reference", None)
+    if cfg.data.reference is None or ref is None:
+        return {"available": False,
+                "reason": "not measured: no reference data set (set 'data.reference' to the "
+                          "training-period file)"}
+    opts = parse_options(cfg.sections.get("drift"), cfg.source)
+    features = drift_features(cfg)
+    cur_frame = data.frame
+    inp = _Inputs(ref, cur_frame, data.y_true, data.y_score, data.y_pred, cfg.confidence_level)
+    protected = [g for g in data.groupings if len(g.columns) == 1]
+    aligned = [align(g, ref.frame[g.columns[0]]) for g in protected]
+    tests = _Tests()
+    min_n = cfg.min_group_size
+
+    from ..reference import describe
+
+    section: dict[str, Any] = {"available": True,
+                               "reference": {**describe(ref), "not_available": ref.missing}}
+    first = aligned[0]
+    hists_by_attr: dict[str, dict[str, FeatureHistogram]] = {}
+    sds: dict[str, float] = {}
+    for groups in aligned:
+        hists_by_attr[groups.name] = {}
+        for f in features:
+            h, sd = histogram(f, _values(ref.frame, f, ref.source),
+                              _values(cur_frame, f, "the audited data"), groups, opts.bins)
+            hists_by_attr[groups.name][f] = h
+            sds[f] = sd
+    feats: dict[str, Any] = {}
+    for f in features:
+        h = hists_by_attr[first.name][f]
+        r, c = h.reference.sum(0), h.current.sum(0)
+        feats[f] = tests.add(compare(h, r, c, sds[f]))
+        feats[f]["bins"] = bins_table(h, r, c)
+    section["features"] = feats
+    overall_q, _ = _quantities(inp, first, tests, opts.bins)
+    for key, value in overall_q.items():
+        section[key] = value
+        tests.add(value.get("difference", value))
+    for key in ("score", "predicted_rate", "base_rate", "calibration_in_the_large"):
+        if key not in section:
+            section[key] = {"value": None, "reason": "not measured: " + ref.missing.get(
+                key, "not available in both data sets")}
+
+    by_group: dict[str, Any] = {}
+    if opts.by_group:
+        for groups in aligned:
+            _, per_group = _quantities(inp, groups, tests, opts.bins)
+            entries: dict[str, Any] = {}
+            for g, label in enumerate(groups.labels):
+                n_r = int((groups.reference_codes == g).sum())
+                n_c = int((groups.current_codes == g).sum())
+                e: dict[str, Any] = {"status": _status(n_r, n_c), "n_reference": n_r,
+                                     "n_current": n_c, "small": min(n_r, n_c) < min_n,
+                                     "features": {}}
+                for f, h in hists_by_attr[groups.name].items():
+                    e["features"][f] = tests.add(compare(h, h.reference[g], h.current[g], sds[f]))
+                for key, value in per_group[g].items():
+                    e[key] = value
+                    tests.add(value.get("difference", value))
+                entries[label] = e
+            by_group[groups.name] = {"groups": entries}
+    section["by_group"] = by_group
+    section["group_mix"] = {g.name: _group_mix(g, tests, cfg.confidence_level) for g in aligned}
+    section["missingness"] = {
+        g.name: {"groups": _missingness(hists_by_attr[g.name], g, tests, cfg.confidence_level)}
+        for g in aligned
+    }
+    n_tests = tests.adjust()
+    _apply_verdicts(section, opts, min_n)
+    section["settings"] = _settings(opts, features, n_tests)
+    section["summary"] = _summary(section)
+    return section
+
+
+def _apply_verdicts(section: dict[str, Any], opts: DriftOptions, min_n: int) -> None:
+    for entry in section["features"].values():
+        entry["verdict"] = verdict(entry, opts, min_n)
+    if section["score"].get("psi") is not None:
+        section["score"]["verdict"] = verdict(section["score"], opts, min_n)
+    for mix in section["group_mix"].values():
+        mix["verdict"] = verdict(mix, opts, min_n)
+    for attr in section["by_group"].values():
+        for e in attr["groups"].values():
+            for entry in e["features"].values():
+                entry["verdict"] = verdict(entry, opts, min_n)
+            if "score" in e:
+                e["score"]["verdict"] = verdict(e["score"], opts, min_n)
+
+
+def _settings(opts: DriftOptions, features: list[str], n_tests: int) -> dict[str, Any]:
+    return {
+        "features": features,
+        "bins": opts.bins,
+        "binning": "numbers: reference quantiles (plus a missing bin); categories: reference "
+                   "categories, an unseen bin and a missing bin",
+        "psi_thresholds": {"moderate": opts.psi_moderate, "major": opts.psi_major,
+                           "origin": PSI_ORIGIN},
+        "verdict_rule": "A shift needs both the PSI threshold and a Benjamini-Hochberg q-value "
+                        "below alpha; groups smaller than min_group_size on either side are "
+                        "'insufficient evidence'.",
+        "multiple_testing": {"method": "Benjamini-Hochberg", "alpha": opts.alpha,
+                             "tests": n_tests,
+                             "family": "every p-value in this drift section"},
+        "wasserstein_normalisation": "reference standard deviation of the feature",
+        "ks_p_value": "asymptotic Kolmogorov distribution (conservative for discrete values)",
+    }
+
+
+def _summary(section: dict[str, Any]) -> dict[str, Any]:
+    shifted = sorted(f for f, e in section["features"].items()
+                     if e.get("verdict") in ("moderate shift", "major shift"))
+    in_groups = []
+    for attr, block in section["by_group"].items():
+        for label, e in block["groups"].items():
+            for f, entry in e["features"].items():
+                if entry.get("verdict") in ("moderate shift", "major shift"):
+                    in_groups.append({"attribute": attr, "group": label, "feature": f,
+                                      "psi": entry["psi"], "verdict": entry["verdict"]})
+            s = e.get("score", {})
+            if s.get("verdict") in ("moderate shift", "major shift"):
+                in_groups.append({"attribute": attr, "group": label, "feature": "score",
+                                  "psi": s["psi"], "verdict": s["verdict"]})
+    worst = max(section["features"].items(), key=lambda kv: kv[1].get("psi") or 0.0,
+                default=(None, {}))
+    return {
+        "features_shifted": shifted,
+        "group_shifts": in_groups,
+        "largest_psi": {"feature": worst[0], "psi": worst[1].get("psi")} if worst[0] else None,
+    }

@@ -1,0 +1,114 @@
+"""The reference data set (``data.reference``): the population the model was built on.
+
+Drift compares the audited rows with it.  The features and protected columns must be in the
+reference file; outcomes, scores and predictions are used when they can be had.  With a model
+(``estimator``) the reference rows are scored by the same model; with a score column they are
+flagged at the audited period's effective cut-off, so a change in the predicted rate is a
+change in the population, not in the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .io import read_table
+from .predictions import binary_column, score_column
+
+if TYPE_CHECKING:
+    from .config import AuditConfig
+
+
+@dataclass
+class ReferenceData:
+    """Reference rows reduced to what drift needs; ``missing`` says why a part is absent."""
+
+    frame: pd.DataFrame
+    y_true: np.ndarray | None
+    y_score: np.ndarray | None
+    y_pred: np.ndarray | None
+    source: str
+    missing: dict[str, str] = field(default_factory=dict)
+
+
+def _header(path) -> list[str]:
+    if path.suffix.lower() == ".csv":
+        return list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def load_reference(
+    cfg: AuditConfig, features: list[str], effective_threshold: float | None
+) -> ReferenceData:
+    """Read ``data.reference``: required features and protected columns, optional labels/scores."""
+    path = cfg.data.reference
+    assert path is not None
+    d = cfg.data
+    protected = [p.column for p in cfg.protected]
+    required = list(dict.fromkeys(features + protected))
+    if cfg.estimator is not None:
+        required = list(dict.fromkeys(required + list(cfg.estimator.features)))
+    try:
+        present = set(_header(path)) if path.is_file() else set()
+    except Exception:  # read_table below names the problem precisely
+        present = set()
+    optional = [c for c in (d.y_true, d.y_score, d.y_pred, d.time) if c and c in present]
+    frame = read_table(path, required + optional, text_columns=protected, role="reference data")
+    frame = frame.reset_index(drop=True)
+    src = f"the reference data ({path.name})"
+    missing: dict[str, str] = {}
+    y_true = None
+    if d.y_true and d.y_true in frame:
+        y_true = binary_column(frame[d.y_true], d.positive_label, src, "outcome")
+    else:
+        missing["base_rate"] = f"the reference data has no outcome column '{d.y_true}'"
+    y_score, y_pred = _reference_predictions(frame, cfg, src, effective_threshold, missing)
+    return ReferenceData(frame, y_true, y_score, y_pred, src, missing)
+
+
+def _reference_predictions(
+    frame: pd.DataFrame,
+    cfg: AuditConfig,
+    src: str,
+    effective_threshold: float | None,
+    missing: dict[str, str],
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    d = cfg.data
+    y_score: np.ndarray | None = None
+    model_pred: np.ndarray | None = None
+    if cfg.estimator is not None:
+        from .load import _run_estimator
+
+        y_score, model_pred, _ = _run_estimator(frame, cfg, src)
+    elif d.y_score and d.y_score in frame:
+        y_score = score_column(frame[d.y_score], d.score_range, src)
+    else:
+        missing["score"] = (
+            f"the reference data has no score column '{d.y_score}' and no model was given to "
+            "score it" if d.y_score else "no score is audited"
+        )
+    if d.y_pred and d.y_pred in frame:
+        y_pred = binary_column(frame[d.y_pred], d.positive_label, src, "prediction")
+    elif d.threshold is not None and y_score is not None and effective_threshold is not None:
+        y_pred = (y_score >= effective_threshold).astype(np.int64)
+    elif model_pred is not None and not d.y_pred:
+        y_pred = model_pred
+    else:
+        y_pred = None
+        missing["predicted_rate"] = "the reference data has neither predictions nor a score"
+    return y_score, y_pred
+
+
+def describe(ref: ReferenceData) -> dict[str, Any]:
+    """What the reference data held, for results.json."""
+    return {
+        "rows": len(ref.frame),
+        "labels_available": ref.y_true is not None,
+        "score_available": ref.y_score is not None,
+        "predictions_available": ref.y_pred is not None,
+    }

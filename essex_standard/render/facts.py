@@ -1,0 +1,167 @@
+"""Plain facts drawn from a results document for the public outputs.
+
+Everything here works from ``results.json`` alone and applies disclosure control: a figure the
+:class:`~essex_standard.privacy.Disclosure` plan hides comes back as ``None`` with
+``suppressed=True``, and the templates show the GSS symbol ``c``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..privacy import Disclosure, plan_disclosure
+
+NOT_PROVIDED = "not provided"
+
+#: Default wording for natural frequencies when the config does not give the model's own.
+DEFAULT_WORDS = {
+    "people": "people",
+    "outcome": "had the outcome the model looks for",
+    "no_outcome": "did not have that outcome",
+    "flagged": "flagged",
+}
+
+#: The three rates a resident needs, in words.
+PUBLIC_METRICS = ("selection_rate", "false_positive_rate", "false_negative_rate")
+
+#: An absolute difference (in people per 100) a resident would notice.
+NOTABLE_GAP = 0.05
+
+
+def words(model: Mapping[str, Any]) -> dict[str, str]:
+    return {k: model.get(k) or v for k, v in DEFAULT_WORDS.items()}
+
+
+def model_field(model: Mapping[str, Any], key: str) -> str:
+    """A config text field, or "not provided": never an invented value."""
+    value = model.get(key)
+    return str(value) if value not in (None, "") else NOT_PROVIDED
+
+
+def per100(value: float | None) -> int | None:
+    """A rate as a whole number of every 100 people."""
+    return None if value is None else round(100 * value)
+
+
+@dataclass
+class Figure:
+    """One published figure: its value (None when hidden or undefined) and why."""
+
+    value: Any
+    suppressed: bool = False
+    ci: Any = None
+
+    @property
+    def undefined(self) -> bool:
+        return self.value is None and not self.suppressed
+
+
+def attribute_label(doc: Mapping[str, Any], attr: str) -> str:
+    """The display label for a protected characteristic (config ``label`` or its column)."""
+    labels = {
+        p.get("column"): p.get("label")
+        for p in (doc.get("config") or {}).get("protected", [])
+        if isinstance(p, Mapping)
+    }
+    section = doc.get("fairness", {}).get(attr, {})
+    cols = section.get("columns", [attr])
+    return " and ".join(str(labels.get(c) or c).replace("_", " ") for c in cols)
+
+
+class PublicFacts:
+    """Disclosure-controlled figures for one results document."""
+
+    def __init__(self, doc: Mapping[str, Any], disclosure: Disclosure | None = None):
+        self.doc = doc
+        self.disclosure = disclosure or plan_disclosure(doc)
+        self.labels_available = bool(doc.get("data", {}).get("labels_available"))
+
+    # ---- single figures
+    def group_n(self, attr: str, group: str) -> Figure:
+        entry = self.doc["fairness"][attr]["groups"][group]
+        if not self.disclosure.shown(attr, group, "n"):
+            return Figure(None, suppressed=True)
+        return Figure(entry["n"])
+
+    def metric(self, attr: str | None, group: str | None, name: str) -> Figure:
+        if attr is None:
+            m = self.doc["overall"]["metrics"].get(name)
+        else:
+            m = self.doc["fairness"][attr]["groups"][group]["metrics"].get(name)
+        if m is None:
+            return Figure(None)
+        if not self.disclosure.metric_shown(attr, group, name):
+            return Figure(None, suppressed=True)
+        return Figure(m.get("value"), ci=m.get("ci"))
+
+    def difference(self, attr: str, group: str, name: str) -> Figure:
+        entry = self.doc["fairness"][attr]["groups"][group]
+        ref = self.doc["fairness"][attr]["reference_group"]
+        d = (entry.get("disparities") or {}).get(name)
+        if d is None:
+            return Figure(None)
+        if not (self.disclosure.metric_shown(attr, group, name)
+                and self.disclosure.metric_shown(attr, ref, name)):
+            return Figure(None, suppressed=True)
+        return Figure(d["difference"].get("value"), ci=d["difference"].get("ci"))
+
+    def overall_n(self) -> Figure:
+        n = self.doc["overall"]["n"]
+        return Figure(n) if self.disclosure.shown(None, None, "n") else Figure(None, True)
+
+    # ---- tables
+    def metrics(self) -> tuple[str, ...]:
+        return PUBLIC_METRICS if self.labels_available else ("selection_rate",)
+
+    def table(self, attr: str) -> list[dict[str, Any]]:
+        """One row per group: size and the public rates, each a :class:`Figure`."""
+        section = self.doc["fairness"][attr]
+        rows = []
+        for group in section["groups"]:
+            rows.append(
+                {
+                    "group": group,
+                    "is_reference": group == section["reference_group"],
+                    "n": self.group_n(attr, group),
+                    **{m: self.metric(attr, group, m) for m in self.metrics()},
+                }
+            )
+        return rows
+
+    def findings(self, attr: str) -> list[dict[str, Any]]:
+        """Groups for whom the model works clearly less well than for the reference group.
+
+        "Clearly": the interval of the difference excludes zero and the gap is at least
+        ``NOTABLE_GAP`` (5 in every 100).  Selection-rate gaps count only when outcomes are
+        unknown; with outcomes, the error rates say who is harmed.
+        """
+        section = self.doc["fairness"][attr]
+        ref = section["reference_group"]
+        out = []
+        worse = {"false_positive_rate": "wrongly_flagged", "false_negative_rate": "missed"}
+        if not self.labels_available:
+            worse = {"selection_rate": "flagged_more"}
+        for group in section["groups"]:
+            if group == ref:
+                continue
+            for name, kind in worse.items():
+                d = self.difference(attr, group, name)
+                if d.value is None or not d.ci:
+                    continue
+                if d.ci[0] > 0 and d.value >= NOTABLE_GAP:
+                    out.append(
+                        {
+                            "attribute": attr,
+                            "group": group,
+                            "reference": ref,
+                            "metric": name,
+                            "kind": kind,
+                            "value": self.metric(attr, group, name).value,
+                            "reference_value": self.metric(attr, ref, name).value,
+                            "gap": d.value,
+                        }
+                    )
+        out.sort(key=lambda f: -f["gap"])
+        return out

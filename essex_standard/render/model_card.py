@@ -1,0 +1,220 @@
+"""Model card: Markdown with Hugging Face metadata, and Model Card Toolkit (v0.0.2) JSON.
+
+Both are public outputs, so every per-group figure passes disclosure control: a hidden figure
+is left out of the Hugging Face ``model-index`` (which wants numbers) and appears as the GSS
+symbol ``c`` in the Markdown tables and in the Toolkit JSON (whose values are strings).
+Self-reported results are never ``verified: true``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..result import AuditResult
+from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, words
+from .html import METRIC_LABELS
+
+MCT_SCHEMA_VERSION = "0.0.2"
+MCT_SCHEMA_FILE = "model-card-toolkit-v0.0.2.schema.json"
+
+#: Metrics on the card, with the Hugging Face metric type used in ``model-index``.
+CARD_METRICS = {
+    "selection_rate": "selection_rate",
+    "true_positive_rate": "recall",
+    "false_positive_rate": "false_positive_rate",
+    "false_negative_rate": "false_negative_rate",
+    "positive_predictive_value": "precision",
+    "accuracy": "accuracy",
+    "roc_auc": "roc_auc",
+}
+LIMITS = (
+    "When groups have different base rates, no model with imperfect accuracy can have equal "
+    "error rates and equal calibration in every group at once (Chouldechova 2017; Kleinberg, "
+    "Mullainathan and Raghavan 2017). Choosing which to prioritise is a policy decision.",
+    "Figures describe the audited period only; the model may behave differently later.",
+    "Small groups have wide intervals; an absent gap there is not evidence of fairness.",
+)
+
+
+def _metrics_for(facts: PublicFacts, attr: str | None, group: str | None) -> list[dict[str, Any]]:
+    out = []
+    source = facts.doc["overall"]["metrics"] if attr is None else \
+        facts.doc["fairness"][attr]["groups"][group]["metrics"]
+    for name in CARD_METRICS:
+        if name not in source:
+            continue
+        fig = facts.metric(attr, group, name)
+        out.append({"name": name, "label": METRIC_LABELS.get(name, name), "figure": fig})
+    return out
+
+
+def card_context(result: AuditResult) -> dict[str, Any]:
+    doc = result.doc
+    model = doc.get("model") or {}
+    facts = PublicFacts(doc)
+    slices = []
+    for attr, section in doc.get("fairness", {}).items():
+        groups = []
+        for group in section["groups"]:
+            groups.append({"group": group, "n": facts.group_n(attr, group),
+                           "is_reference": group == section["reference_group"],
+                           "metrics": _metrics_for(facts, attr, group)})
+        slices.append({"attribute": attr, "label": attribute_label(doc, attr),
+                       "reference": section["reference_group"], "groups": groups})
+    return {
+        "doc": doc,
+        "model": model,
+        "field": lambda k: model_field(model, k),
+        "NOT_PROVIDED": NOT_PROVIDED,
+        "w": words(model),
+        "facts": facts,
+        "overall": _metrics_for(facts, None, None),
+        "overall_n": facts.overall_n(),
+        "slices": slices,
+        "standard": doc.get("standard"),
+        "privacy": facts.disclosure,
+        "limits": LIMITS,
+        "metric_names": [m for m in CARD_METRICS if m in doc["overall"]["metrics"]],
+        "metric_label": lambda n: METRIC_LABELS.get(n, n),
+    }
+
+
+def hf_metadata(ctx: Mapping[str, Any]) -> dict[str, Any]:
+    """Hugging Face model-card metadata with a ``model-index`` of per-group results."""
+    model = ctx["model"]
+    name = model.get("name") or "unnamed model"
+    metrics = []
+    for m in ctx["overall"]:
+        if m["figure"].value is not None:
+            metrics.append({"type": CARD_METRICS[m["name"]], "value": round(m["figure"].value, 4),
+                            "name": f"{m['label']} (all)", "verified": False})
+    for s in ctx["slices"]:
+        for g in s["groups"]:
+            for m in g["metrics"]:
+                if m["figure"].value is None:  # hidden by disclosure control, or undefined
+                    continue
+                metrics.append({
+                    "type": CARD_METRICS[m["name"]],
+                    "value": round(m["figure"].value, 4),
+                    "name": f"{m['label']} ({s['label']}: {g['group']})",
+                    "verified": False,
+                })
+    meta: dict[str, Any] = {
+        "language": ["en"],
+        "tags": ["tabular-classification", "fairness-audit", "essex-standard"],
+        "model-index": [{
+            "name": name,
+            "results": [{
+                "task": {"type": "tabular-classification", "name": "Binary classification"},
+                "dataset": {"type": "tabular", "name": "Audit data (see results.json inputs)",
+                            "split": "audit"},
+                "metrics": metrics,
+            }],
+        }],
+    }
+    if model.get("license"):
+        meta["license"] = model["license"]
+    return meta
+
+
+def render_model_card_markdown(result: AuditResult) -> str:
+    """The model card as Markdown with YAML front matter."""
+    import yaml
+
+    from .markdown import markdown_environment
+
+    ctx = card_context(result)
+    front = yaml.safe_dump(hf_metadata(ctx), sort_keys=False, allow_unicode=True, width=100)
+    body = markdown_environment().get_template("model-card.md").render(**ctx)
+    return f"---\n{front}---\n\n{body}"
+
+
+def model_card_toolkit(result: AuditResult) -> dict[str, Any]:
+    """The model card as a Model Card Toolkit v0.0.2 document (per-group metrics as slices)."""
+    ctx = card_context(result)
+    model = ctx["model"]
+    doc = ctx["doc"]
+
+    def text(key: str) -> str:
+        return model_field(model, key)
+
+    perf = []
+
+    def add(m: Mapping[str, Any], slice_name: str | None) -> None:
+        fig = m["figure"]
+        if fig.value is None and not fig.suppressed:
+            return  # undefined for this group (no one to measure on)
+        entry: dict[str, Any] = {"type": m["name"],
+                                 "value": "c" if fig.suppressed else f"{fig.value:.4f}"}
+        if slice_name:
+            entry["slice"] = slice_name
+        if fig.ci and not fig.suppressed:
+            entry["confidence_interval"] = {"lower_bound": f"{fig.ci[0]:.4f}",
+                                            "upper_bound": f"{fig.ci[1]:.4f}"}
+        pred = doc["data"].get("predictions", {})
+        if pred.get("description"):
+            entry["threshold"] = str(pred["description"])
+        perf.append(entry)
+
+    for m in ctx["overall"]:
+        add(m, None)
+    for s in ctx["slices"]:
+        for g in s["groups"]:
+            for m in g["metrics"]:
+                add(m, f"{s['attribute']}={g['group']}")
+    owners = [{"name": text("owner"), "contact": text("contact_email")}]
+    card: dict[str, Any] = {
+        "schema_version": MCT_SCHEMA_VERSION,
+        "model_details": {
+            "name": model.get("name") or "unnamed model",
+            "overview": text("purpose"),
+            "documentation": text("description"),
+            "owners": owners,
+            "version": {"name": text("version")},
+            "references": [{"reference": ia["link"]}
+                           for ia in model.get("impact_assessments") or [] if ia.get("link")],
+        },
+        "model_parameters": {
+            "model_architecture": text("architecture"),
+            "data": [{"name": i["path"], "description": f"{i['role']} file, SHA-256 {i['sha256']}"}
+                     for i in doc.get("inputs", [])],
+            "input_format": text("model_inputs"),
+            "output_format": text("model_outputs"),
+        },
+        "quantitative_analysis": {"performance_metrics": perf},
+        "considerations": {
+            "users": [{"description": text("decision_use")}],
+            "use_cases": [{"description": text("purpose")}],
+            "limitations": [{"description": t} for t in LIMITS]
+            + [{"description": f"Out of scope: {text('not_used_for')}"}],
+            "tradeoffs": [{"description": text("fairness_priority")}],
+            "ethical_considerations": [
+                {"name": r.get("name", ""),
+                 "mitigation_strategy": r.get("mitigation", NOT_PROVIDED)}
+                for r in model.get("risks") or []
+            ] or [{"name": NOT_PROVIDED, "mitigation_strategy": NOT_PROVIDED}],
+        },
+    }
+    if model.get("audit_date"):
+        card["model_details"]["version"]["date"] = str(model["audit_date"])
+    if model.get("license"):
+        card["model_details"]["licenses"] = [{"custom_text": model["license"]}]
+    return card
+
+
+def render_model_card_json(result: AuditResult) -> str:
+    card = model_card_toolkit(result)
+    validate_model_card(card)
+    return json.dumps(card, indent=2, ensure_ascii=False) + "\n"
+
+
+def validate_model_card(card: Mapping[str, Any]) -> None:
+    """Validate against the Model Card Toolkit v0.0.2 schema we ship."""
+    import jsonschema
+
+    from ..resources import schema_path
+
+    schema = json.loads(schema_path(MCT_SCHEMA_FILE).read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator(schema).validate(card)

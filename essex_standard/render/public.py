@@ -1,0 +1,144 @@
+"""The public transparency report: for a resident with no statistics.
+
+Rendered from ``results.json`` alone with disclosure control applied (see
+:mod:`essex_standard.privacy`).  Figures are natural frequencies ("of every 100 families who
+were not re-referred, 12 were flagged"); the wording of the population and outcome comes from
+the config (``model.people``, ``model.outcome``, ``model.no_outcome``, ``model.flagged``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..result import AuditResult
+from .charts import Bar, bar_chart
+from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
+from .html import environment
+
+VERDICT_WORDS = {
+    "met": ("✓", "Met", "The model meets the Essex Standard."),
+    "not met": ("✗", "Not met", "The model does not meet the Essex Standard."),
+    "incomplete": ("?", "Incomplete", "The check against the Essex Standard is not finished."),
+    None: ("–", "Not applied", "The Essex Standard has not been applied to this audit."),
+}
+PROBLEM_VERDICTS = ("not met", "insufficient evidence")
+
+
+def verdict_info(standard: Mapping[str, Any] | None) -> dict[str, str]:
+    verdict = (standard or {}).get("verdict")
+    symbol, word, sentence = VERDICT_WORDS.get(verdict, VERDICT_WORDS[None])
+    return {
+        "key": (verdict or "not-applied").replace(" ", "-"),
+        "symbol": symbol,
+        "word": word,
+        "sentence": sentence,
+        "summary": (standard or {}).get("summary") or "",
+    }
+
+
+def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Criteria the model did not meet (or could not be judged on), with the response."""
+    standard = doc.get("standard") or {}
+    responses = (doc.get("model") or {}).get("responses") or {}
+    out = []
+    for c in standard.get("criteria", []):
+        if c.get("verdict") not in PROBLEM_VERDICTS:
+            continue
+        ev = c.get("evidence") or {}
+        groups = []
+        if ev.get("metric"):
+            seen = set()
+            for g in ev.get("groups", []):
+                key = (g.get("attribute"), g.get("group"))
+                if g.get("verdict") == "not met" and key not in seen:
+                    seen.add(key)
+                    groups.append({"attribute": key[0], "group": key[1]})
+        response = responses.get(c["id"])
+        if not response and ev.get("explanation") and c.get("kind") == "attested":
+            response = ev["explanation"]
+        out.append(
+            {
+                "id": c["id"],
+                "title": c.get("title", c["id"]),
+                "why": c.get("why", ""),
+                "verdict": c["verdict"],
+                "severity": c.get("severity", "required"),
+                "groups": groups,
+                "response": response or None,
+            }
+        )
+    return out
+
+
+def _chart(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]) -> Any:
+    metric = "false_positive_rate" if facts.labels_available else "selection_rate"
+    label = attribute_label(facts.doc, attr)
+    if metric == "false_positive_rate":
+        axis = f"wrongly {w['flagged']}, of every 100 {w['people']} who {w['no_outcome']}"
+    else:
+        axis = f"{w['flagged']}, of every 100 {w['people']}"
+    bars, described = [], []
+    for row in facts.table(attr):
+        fig = row[metric]
+        note = "comparison group" if row["is_reference"] else ""
+        bars.append(Bar(row["group"], fig.value, fig.ci, note=note, emphasis=row["is_reference"]))
+        shown = ("hidden to protect privacy" if fig.suppressed
+                 else "not known" if fig.value is None else f"{per100(fig.value)}")
+        described.append(f"{row['group']}: {shown}")
+    title = f"{label.capitalize()}: {axis}"
+    desc = ("Bar chart. " + "; ".join(described) +
+            ". Orange lines show the likely range. The same figures are in the table below.")
+    return bar_chart(f"chart-{idx}", title, desc, bars, axis_label=axis,
+                     missing_text="c (hidden to protect privacy)")
+
+
+def public_context(result: AuditResult) -> dict[str, Any]:
+    doc = result.doc
+    model = doc.get("model") or {}
+    facts = PublicFacts(doc)
+    w = words(model)
+    attributes, intersections = [], []
+    for idx, (attr, section) in enumerate(doc.get("fairness", {}).items()):
+        entry = {
+            "name": attr,
+            "label": attribute_label(doc, attr),
+            "reference": section["reference_group"],
+            "rows": facts.table(attr),
+            "findings": facts.findings(attr),
+        }
+        if section.get("kind") == "intersection":
+            intersections.append(entry)
+        else:
+            entry["chart"] = _chart(facts, attr, idx, w)
+            attributes.append(entry)
+    overall = {m: facts.metric(None, None, m) for m in
+               ("selection_rate", "base_rate", "false_positive_rate", "false_negative_rate",
+                "positive_predictive_value", "accuracy")}
+    findings = [f for a in attributes + intersections for f in a["findings"]]
+    return {
+        "doc": doc,
+        "model": model,
+        "field": lambda key: model_field(model, key),
+        "NOT_PROVIDED": NOT_PROVIDED,
+        "w": w,
+        "facts": facts,
+        "overall": overall,
+        "overall_n": facts.overall_n(),
+        "attributes": attributes,
+        "intersections": intersections,
+        "findings": findings,
+        "standard": doc.get("standard"),
+        "verdict": verdict_info(doc.get("standard")),
+        "problems": problems(doc),
+        "privacy": facts.disclosure,
+        "impact_assessments": model.get("impact_assessments") or [],
+        "audit_date": model.get("audit_date"),
+        "per100": per100,
+        "attribute_label": lambda a: attribute_label(doc, a),
+    }
+
+
+def render_public_html(result: AuditResult) -> str:
+    """The public transparency report as one self-contained HTML page."""
+    return environment().get_template("public-report.html").render(**public_context(result))

@@ -1,0 +1,338 @@
+"""The judge stage: a measured ``results.json`` document + a Standard → the ``standard`` section.
+
+Decision rule (docs/decision-rule.md): a measured comparison is *met* when its whole
+multiplicity-adjusted interval is on the right side of the threshold, *not met* when the whole
+interval is on the wrong side, and *insufficient evidence* otherwise.  Comparisons below the
+evidence rule are listed as not assessable.  The overall verdict is *met* only if every
+required criterion is met, *not met* if any is not met, and *incomplete* otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .attestations import Attestations
+from .intervals import Exact, band_verdict, decision_p_value
+from .model import Criterion, Standard
+from .units import Unit, extract
+
+MET, NOT_MET, INSUFFICIENT, NOT_ASSESSED = "met", "not met", "insufficient evidence", \
+    "not assessed"
+
+
+@dataclass
+class Judged:
+    """A unit with the level it was judged at and the verdict."""
+
+    unit: Unit
+    criterion: Criterion
+    level: float | None = None
+    interval: tuple[float, float] | None = None
+    verdict: str | None = None
+
+
+# --------------------------------------------------------------------------- multiplicity
+
+
+def _decider(j: Judged) -> Callable[[float], str | None]:
+    m = j.criterion.measure
+    assert m is not None and j.unit.estimator is not None
+    threshold = m.threshold if isinstance(m.threshold, float) else 0.0
+    band = m.band()
+
+    def decide(level: float) -> str | None:
+        interval = j.unit.estimator.interval(level)  # type: ignore[union-attr]
+        return None if interval is None else band_verdict(interval, m.comparison, threshold,
+                                                          band)
+    return decide
+
+
+def _judge_at(j: Judged, level: float, allow: bool = True) -> None:
+    j.level = level
+    j.interval = j.unit.estimator.interval(level) if j.unit.estimator else None
+    verdict = _decider(j)(level) if allow else None
+    j.verdict = verdict or INSUFFICIENT
+
+
+def adjust(family: list[Judged], family_level: float, method: str) -> None:
+    """Judge every comparison of the family with Holm's or Bonferroni's adjustment.
+
+    Bonferroni judges each of the m comparisons with its (1 − α/m) interval.  Holm orders them
+    by the smallest α at which their interval decides and steps down: the k-th is judged at
+    1 − α/(m − k + 1) while each before it decided; at the first that does not, it and all
+    later ones are undecided.  Both keep the chance of any false verdict below α.
+    """
+    alpha, m = 1 - family_level, len(family)
+    if m == 0:
+        return
+    if method == "bonferroni":
+        for j in family:
+            _judge_at(j, 1 - alpha / m)
+        return
+    pvalues = [decision_p_value(_decider(j)) for j in family]
+    order = sorted(range(m), key=lambda i: (pvalues[i], i))
+    stopped_at: float | None = None
+    for k, i in enumerate(order):
+        if stopped_at is not None:
+            _judge_at(family[i], stopped_at, allow=False)
+            continue
+        level = 1 - alpha / (m - k)
+        _judge_at(family[i], level)
+        if family[i].verdict == INSUFFICIENT:
+            stopped_at = level
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+def _fmt(x: float | None, statistic: str) -> str:
+    if x is None or not math.isfinite(x):
+        return "undefined"
+    if statistic == "difference":
+        return f"{x:+.3f}"
+    if statistic == "count":
+        return f"{x:g}"
+    return f"{x:.3f}"
+
+
+def _who(u: Unit) -> str:
+    if u.group is None and u.attribute is None:
+        return "everyone"
+    if u.group is None:
+        return str(u.attribute)
+    vs = f" vs {u.reference_group}" if u.reference_group else ""
+    return f"{u.group}{vs} ({u.attribute})"
+
+
+def describe_unit(j: Judged) -> str:
+    """'false positive rate difference, African-American vs Caucasian (race): +0.21, adjusted
+    99.9% interval +0.16 to +0.25'."""
+    m = j.criterion.measure
+    assert m is not None
+    u = j.unit
+    stat = "" if m.statistic in ("value", "count", "point") else f" {m.statistic}"
+    text = f"{metric_words(u.metric)}{stat}, {_who(u)}: {_fmt(u.value, m.statistic)}"
+    if j.interval is not None and j.level is not None and m.statistic not in ("count", "point"):
+        text += (f", adjusted {_pct(j.level)} interval {_fmt(j.interval[0], m.statistic)} to "
+                 f"{_fmt(j.interval[1], m.statistic)}")
+    return text
+
+
+def metric_words(metric: str) -> str:
+    """A metric's name in words: 'false_positive_rate' → 'false positive rate'."""
+    return {"n": "group size", "share": "share of records"}.get(metric, metric.replace("_", " "))
+
+
+def _pct(level: float) -> str:
+    digits = max(0, min(6, -math.floor(math.log10(max(1 - level, 1e-12))) - 1))
+    return f"{level * 100:.{digits}f}%"
+
+
+def _list(items: list[str], limit: int = 3) -> str:
+    shown = "; ".join(items[:limit])
+    return shown + (f"; and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _measured_reason(verdict: str, c: Criterion, judged: list[Judged], blocked: list[Unit]
+                     ) -> str:
+    m = c.measure
+    assert m is not None
+    rule = f"The rule: {m.describe()}."
+    by = {v: [j for j in judged if j.verdict == v] for v in (MET, NOT_MET, INSUFFICIENT)}
+    tail = (f" {len(blocked)} comparison(s) could not be assessed (too little evidence); they "
+            "are listed, not passed.") if blocked else ""
+    if verdict == NOT_MET:
+        worst = sorted(by[NOT_MET], key=lambda j: -abs(_distance(j)))
+        return (f"Not met for {len(by[NOT_MET])} of {len(judged)} comparisons: "
+                f"{_list([describe_unit(j) for j in worst])}. {rule}{tail}")
+    if verdict == INSUFFICIENT and not judged:
+        return f"No comparison had enough evidence to be judged. {rule}{tail}"
+    if verdict == INSUFFICIENT:
+        undecided = _list([describe_unit(j) for j in by[INSUFFICIENT]])
+        return (f"{len(by[INSUFFICIENT])} of {len(judged)} comparisons are undecided: their "
+                f"adjusted intervals cross the threshold ({undecided}). {rule}{tail}")
+    return f"Met for all {len(judged)} comparisons judged. {rule}{tail}"
+
+
+def _distance(j: Judged) -> float:
+    v = j.unit.value or 0.0
+    m = j.criterion.measure
+    if m is not None and m.statistic == "ratio" and v > 0:
+        return math.log(v)
+    return v
+
+
+# --------------------------------------------------------------------------- criteria
+
+
+def _ci(interval: Any) -> list[float] | None:
+    if interval is None:
+        return None
+    lo, hi = (float(v) for v in interval)
+    return [lo, hi] if math.isfinite(lo) and math.isfinite(hi) else None
+
+
+def _unit_json(j: Judged) -> dict[str, Any]:
+    u = j.unit
+    return {
+        "attribute": u.attribute, "group": u.group, "metric": u.metric,
+        "reference_group": u.reference_group,
+        "value": u.value if u.value is None or math.isfinite(u.value) else None,
+        "ci": _ci(u.ci), "adjusted_ci": _ci(j.interval), "adjusted_level": j.level,
+        "n": u.n, "denominator": u.denominator, "verdict": j.verdict,
+        "interval_method": u.estimator.method if u.estimator else None,
+    }
+
+
+def _measured_entry(c: Criterion, judged: list[Judged], blocked: list[Unit],
+                    absent: str | None) -> tuple[str, str, dict[str, Any]]:
+    m = c.measure
+    assert m is not None
+    evidence: dict[str, Any] = {
+        "source": m.source, "path": m.path,
+        "metric": m.metrics[0] if len(m.metrics) == 1 else list(m.metrics) or m.path,
+        "statistic": m.statistic, "comparison": m.comparison,
+        "threshold": list(m.threshold) if isinstance(m.threshold, tuple) else m.threshold,
+        "rule": m.describe(),
+        "evidence_rule": {"min_group_size": m.evidence.min_group_size,
+                          "min_denominator": m.evidence.min_denominator},
+        "adjusted_level": min((j.level for j in judged if j.level is not None), default=None),
+        "groups": [_unit_json(j) for j in judged],
+        "not_assessable": [{"attribute": u.attribute, "group": u.group, "metric": u.metric,
+                            "why": u.blocker} for u in blocked],
+    }
+    if m.threshold is None:
+        note = m.threshold_note or "declared by the model owner"
+        return NOT_ASSESSED, f"No threshold has been declared for this criterion ({note}).", \
+            evidence
+    if absent is not None:
+        return NOT_ASSESSED, f"Not assessed: {absent}.", evidence
+    verdicts = {j.verdict for j in judged}
+    if NOT_MET in verdicts:
+        verdict = NOT_MET
+    elif INSUFFICIENT in verdicts or not judged:
+        verdict = INSUFFICIENT
+    else:
+        verdict = MET
+    return verdict, _measured_reason(verdict, c, judged, blocked), evidence
+
+
+def _attested_entry(c: Criterion, attestations: Attestations | None
+                    ) -> tuple[str, str, dict[str, Any] | None]:
+    answer = attestations.answers.get(c.id) if attestations else None
+    if answer is None:
+        where = "no attestations file was given" if attestations is None else \
+            f"{attestations.path} has no answer for {c.id}"
+        return NOT_ASSESSED, f"Not answered: {where}. Run 'essex-standard assess'.", None
+    who = f"{answer.answered_by} ({answer.role}) on {answer.date}"
+    if answer.answer == "no":
+        return NOT_MET, f"Answered no by {who}: {answer.explanation}", answer.to_dict()
+    if answer.answer == "not applicable":
+        return MET, f"Not applicable, according to {who}: {answer.explanation}", answer.to_dict()
+    if c.evidence_required and not answer.evidence_link:
+        return INSUFFICIENT, (f"Answered yes by {who}, but without the evidence link this "
+                              "criterion requires."), answer.to_dict()
+    return MET, f"Answered yes by {who}: {answer.explanation}", answer.to_dict()
+
+
+# --------------------------------------------------------------------------- the section
+
+
+def judge(doc: Mapping[str, Any], standard: Standard,
+          attestations: Attestations | None = None) -> dict[str, Any]:
+    """The ``standard`` section of ``results.json`` for a measured document.
+
+    Works from the document alone (no data), so a results.json can be re-judged anywhere.
+    """
+    extractions, family, units_of = {}, [], {}
+    for c in standard.measured:
+        assert c.measure is not None
+        found = extract(c.measure, doc) if c.measure.threshold is not None else None
+        extractions[c.id] = found
+        judged, blocked = [], []
+        for u in (found.units if found else []):
+            if u.blocker is not None:
+                blocked.append(u)
+                continue
+            j = Judged(u, c)
+            judged.append(j)
+            if isinstance(u.estimator, Exact):
+                _judge_at(j, 1.0)
+                j.level = None
+            else:
+                family.append(j)
+        units_of[c.id] = (judged, blocked)
+    adjust(family, standard.confidence_level, standard.multiplicity)
+
+    criteria = []
+    for c in standard.criteria:
+        if c.kind == "measured":
+            judged, blocked = units_of[c.id]
+            found = extractions[c.id]
+            verdict, reason, evidence = _measured_entry(c, judged, blocked,
+                                                        found.absent if found else None)
+        else:
+            verdict, reason, evidence = _attested_entry(c, attestations)
+        criteria.append({"id": c.id, "principle": c.principle, "title": c.title, "why": c.why,
+                         "severity": c.severity, "kind": c.kind, "verdict": verdict,
+                         "reason": reason, "evidence": evidence,
+                         "references": list(c.references)})
+    return _section(standard, criteria, len(family), attestations)
+
+
+def overall_verdict(criteria: list[Mapping[str, Any]]) -> tuple[str, list[str]]:
+    """(verdict, ids of required criteria preventing 'met')."""
+    required = [c for c in criteria if c["severity"] == "required"]
+    missing = [c["id"] for c in required if c["verdict"] != MET]
+    if any(c["verdict"] == NOT_MET for c in required):
+        return NOT_MET, missing
+    return ("incomplete" if missing else MET), missing
+
+
+def _summary(standard: Standard, verdict: str, criteria: list[Mapping[str, Any]]) -> str:
+    required = [c for c in criteria if c["severity"] == "required"]
+    failed = [c["id"] for c in required if c["verdict"] == NOT_MET]
+    open_ = [c["id"] for c in required if c["verdict"] in (INSUFFICIENT, NOT_ASSESSED)]
+    title = standard.title
+    name = f"{'the' + title[3:] if title.startswith('The ') else title} {standard.version}"
+    if verdict == MET:
+        return f"The model meets {name}: all {len(required)} required criteria are met."
+    if verdict == NOT_MET:
+        more = f", and {len(open_)} more are not assessed or lack evidence" if open_ else ""
+        return (f"The model does not meet {name}: {len(failed)} of {len(required)} required "
+                f"criteria are not met ({', '.join(failed)}){more}.")
+    return (f"Whether the model meets {name} cannot yet be decided: no required criterion is "
+            f"failed, but {len(open_)} of {len(required)} are not assessed or lack evidence "
+            f"({', '.join(open_)}).")
+
+
+def _section(standard: Standard, criteria: list[dict[str, Any]], family_size: int,
+             attestations: Attestations | None) -> dict[str, Any]:
+    verdict, missing = overall_verdict(criteria)
+    method = "Holm" if standard.multiplicity == "holm" else "Bonferroni"
+    return {
+        "id": standard.id, "version": standard.version, "title": standard.title,
+        "path": standard.path, "sha256": standard.sha256, "bundled": standard.bundled,
+        "overrides": standard.overrides,
+        "attestations": None if attestations is None else
+        {"path": attestations.path, "sha256": attestations.sha256},
+        "verdict": verdict,
+        "summary": _summary(standard, verdict, criteria),
+        "missing": missing,
+        "multiplicity": {
+            "method": method, "family_size": family_size,
+            "family_level": standard.confidence_level,
+            "note": (f"The {family_size} interval-based comparisons of all measured criteria "
+                     f"form one family. {method}'s procedure keeps the chance of any false "
+                     f"'met' or 'not met' among them below {1 - standard.confidence_level:.0%}; "
+                     "each comparison's adjusted_level is the confidence level of the interval "
+                     "that decided it. Counts (group sizes) carry no sampling uncertainty and "
+                     "are not in the family."),
+        },
+        "principles": [{"id": p.id, "title": p.title, "criteria": list(p.criteria)}
+                       for p in standard.principles],
+        "criteria": criteria,
+    }

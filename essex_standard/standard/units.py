@@ -1,0 +1,362 @@
+"""Find the figures a measured criterion judges: one *unit* per group × metric (or per match).
+
+A measured criterion points into ``results.json`` in one of three ways (docs/standard.md):
+
+* ``source: overall`` — ``overall.metrics.<metric>``: one unit for everyone;
+* ``source: <section>`` (``fairness``, ``calibration``, ...) — any section shaped like
+  ``<section>.<attribute>.groups.<group>.metrics.<metric>``: one unit per group, or per
+  non-reference group for a ``difference`` / ``ratio`` against the reference group;
+* ``path: a.*.b`` — a dotted path, ``*`` matching any key: one unit per match.
+
+Each unit carries its estimator (so its interval can be recomputed at any level) and, when
+the evidence rule is not met, the reason it is not assessable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..groups import MISSING
+from ..metrics.rates import RATES
+from .intervals import Difference, Estimator, Exact, Rate, Ratio, Rescaled
+from .model import EvidenceRule, Measure
+
+#: Pseudo-metrics read from a group itself rather than from its ``metrics``.
+GROUP_SIZE, GROUP_SHARE = "n", "share"
+
+_CELL_WORDS = {
+    ((1, 0), (1, 1)): "people with the outcome",
+    ((0, 0), (0, 1)): "people without the outcome",
+    ((0, 1), (1, 1)): "people flagged",
+    ((0, 0), (1, 0)): "people not flagged",
+}
+
+
+def denominator_words(metric: str) -> str:
+    """Who a metric's denominator counts, in words (for 'not assessable' reasons)."""
+    rate = RATES.get(metric)
+    if rate is None:
+        return "people it is computed from" if metric != "roc_auc" else \
+            "people with (or without) the outcome, whichever is fewer"
+    return _CELL_WORDS.get(tuple(sorted(rate.denominator)), "people in the group")
+
+
+@dataclass
+class Unit:
+    """One comparison a measured criterion makes."""
+
+    metric: str
+    attribute: str | None
+    group: str | None
+    value: float | None
+    ci: list[float] | None
+    n: int | None
+    denominator: int | None
+    estimator: Estimator | None
+    blocker: str | None = None
+    reference_group: str | None = None
+
+
+@dataclass
+class Extraction:
+    """The units of a criterion, or why none could be found (→ not assessed)."""
+
+    units: list[Unit]
+    absent: str | None = None
+
+
+def _stored_level(doc: Mapping[str, Any]) -> float:
+    return float(doc.get("settings", {}).get("confidence_level", 0.95))
+
+
+def _estimator_for_value(entry: Mapping[str, Any], level: float, exact: bool) -> Estimator | None:
+    value = entry.get("value")
+    if value is None:
+        return None
+    if exact:
+        return Exact(float(value))
+    if isinstance(entry.get("numerator"), int) and isinstance(entry.get("denominator"), int):
+        return Rate(entry["numerator"], entry["denominator"])
+    ci = entry.get("ci")
+    if ci:
+        return Rescaled(float(value), float(ci[0]), float(ci[1]), level)
+    return None
+
+
+def _denominator(entry: Mapping[str, Any]) -> int | None:
+    if isinstance(entry.get("denominator"), int):
+        return entry["denominator"]
+    if isinstance(entry.get("positives"), int) and isinstance(entry.get("negatives"), int):
+        return min(entry["positives"], entry["negatives"])
+    return None
+
+
+# --------------------------------------------------------------------------- path source
+
+
+def _walk(node: Any, parts: list[str], bound: list[str]) -> list[tuple[list[str], Any]]:
+    if not parts:
+        return [(bound, node)]
+    if not isinstance(node, Mapping):
+        return []
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        return [m for key in sorted(node) for m in _walk(node[key], rest, [*bound, str(key)])]
+    return _walk(node[head], rest, bound) if head in node else []
+
+
+def _why_absent(doc: Mapping[str, Any], parts: list[str]) -> str:
+    """The reason a section gives for not being measured, if the path stops at one."""
+    node: Any = doc
+    for head in parts:
+        if not isinstance(node, Mapping) or head not in node:
+            break
+        node = node[head]
+        if isinstance(node, Mapping) and isinstance(node.get("reason"), str):
+            return f": {node['reason']}"
+    return ""
+
+
+def _as_entry(match: Any) -> Mapping[str, Any] | None:
+    """A statistic mapping ({value, ci, ...}), or a bare number as {value}."""
+    if isinstance(match, Mapping) and "value" in match:
+        return match
+    if isinstance(match, (int, float)) and not isinstance(match, bool):
+        return {"value": match}
+    return None
+
+
+def _from_path(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
+    assert measure.path is not None
+    parts = measure.path.split(".")
+    matches = [(b, e) for b, m in _walk(doc, parts, []) if (e := _as_entry(m)) is not None]
+    if not matches:
+        return Extraction([], f"results.json has nothing at '{measure.path}'"
+                              f"{_why_absent(doc, parts) or ' (not measured in this audit)'}")
+    level, units = _stored_level(doc), []
+    exact = measure.statistic in ("count", "point")
+    for bound, entry in matches:
+        value = entry.get("value")
+        unit = Unit(metric=parts[-1], attribute=".".join(bound) or None, group=None,
+                    value=None if value is None else float(value), ci=entry.get("ci"),
+                    n=entry.get("n"), denominator=_denominator(entry),
+                    estimator=_estimator_for_value(entry, level, exact))
+        if value is None:
+            unit.blocker = str(entry.get("reason", "undefined"))
+        units.append(unit)
+    return Extraction(units)
+
+
+# --------------------------------------------------------------------------- overall
+
+
+def _from_overall(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
+    overall = doc.get("overall", {})
+    metrics = overall.get("metrics", {})
+    units = []
+    for metric in measure.metrics:
+        if metric not in metrics:
+            continue
+        entry = metrics[metric]
+        value = entry.get("value")
+        units.append(Unit(metric=metric, attribute=None, group=None,
+                          value=None if value is None else float(value), ci=entry.get("ci"),
+                          n=overall.get("n"), denominator=_denominator(entry),
+                          estimator=_estimator_for_value(entry, _stored_level(doc),
+                                                         measure.statistic in ("count",
+                                                                               "point"))))
+    if not units:
+        return Extraction([], f"results.json has no overall {' or '.join(measure.metrics)} "
+                              "(not measured in this audit)")
+    return Extraction(units)
+
+
+# --------------------------------------------------------------------------- grouped sections
+
+
+def _kind(doc: Mapping[str, Any], attribute: str, section: Mapping[str, Any]) -> str:
+    kind = section.get("kind") or doc.get("fairness", {}).get(attribute, {}).get("kind")
+    if kind:
+        return str(kind)
+    return "intersection" if " & " in attribute else "attribute"
+
+
+def _reference(doc: Mapping[str, Any], attribute: str, section: Mapping[str, Any]) -> str | None:
+    ref = section.get("reference_group") or doc.get("fairness", {}).get(attribute, {}).get(
+        "reference_group")
+    return None if ref is None else str(ref)
+
+
+def _selected_groups(measure: Measure, groups: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    if measure.groups == "missing":
+        # An attribute with nothing missing still answers "how much is missing?": none.
+        return {MISSING: groups.get(MISSING, {"n": 0, "metrics": {}, "disparities": {}})}
+    if measure.groups == "all_but_missing":
+        return {g: e for g, e in groups.items() if g != MISSING}
+    return dict(groups)
+
+
+def _pseudo_unit(metric: str, attribute: str, group: str, entry: Mapping[str, Any],
+                 total: int) -> Unit:
+    n = int(entry.get("n", 0))
+    if metric == GROUP_SIZE:
+        return Unit(metric, attribute, group, float(n), None, n, n, Exact(float(n)))
+    value = n / total if total else None
+    est = Rate(n, total) if total else None
+    return Unit(metric, attribute, group, value, None, n, total, est)
+
+
+def _group_value_unit(metric: str, attribute: str, group: str, entry: Mapping[str, Any],
+                      level: float, exact: bool) -> Unit | None:
+    m = entry.get("metrics", {}).get(metric)
+    if m is None:
+        return None
+    value = m.get("value")
+    unit = Unit(metric, attribute, group, None if value is None else float(value), m.get("ci"),
+                entry.get("n"), _denominator(m), _estimator_for_value(m, level, exact))
+    if value is None:
+        unit.blocker = m.get("reason", "undefined for this group")
+    return unit
+
+
+def _disparity_unit(measure: Measure, metric: str, attribute: str, group: str,
+                    entry: Mapping[str, Any], ref_name: str, ref: Mapping[str, Any],
+                    level: float) -> Unit | None:
+    m, mr = entry.get("metrics", {}).get(metric), ref.get("metrics", {}).get(metric)
+    stored = entry.get("disparities", {}).get(metric, {}).get(measure.statistic)
+    if m is None or mr is None:
+        return None
+    unit = Unit(metric, attribute, group, None, None, entry.get("n"), _denominator(m), None,
+                reference_group=ref_name)
+    if stored is not None:
+        unit.value = stored.get("value")
+        unit.ci = stored.get("ci")
+    counts = [m.get("numerator"), m.get("denominator"), mr.get("numerator"),
+              mr.get("denominator")]
+    if all(isinstance(c, int) for c in counts):
+        x, n, xr, nr = counts
+        if n == 0 or nr == 0 or (measure.statistic == "ratio" and xr == 0):
+            unit.blocker = (stored or {}).get("reason") or (
+                f"undefined: the reference group's {metric.replace('_', ' ')} is 0"
+                if n and nr else f"undefined: {metric.replace('_', ' ')} has no denominator")
+            unit.value = None
+            return unit
+        unit.value = x / n - xr / nr if measure.statistic == "difference" else (x / n) / (xr / nr)
+        unit.estimator = (Difference if measure.statistic == "difference" else Ratio)(x, n, xr, nr)
+    elif stored is not None and stored.get("value") is not None and stored.get("ci"):
+        lo, hi = stored["ci"]
+        unit.estimator = Rescaled(float(stored["value"]), float(lo), float(hi), level)
+    else:
+        unit.blocker = (stored or {}).get("reason") or "undefined for this group"
+        unit.value = None
+    return unit
+
+
+def _from_groups(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
+    source = str(measure.source)
+    section = doc.get(source)
+    if not isinstance(section, Mapping) or not section:
+        return Extraction([], f"results.json has no '{source}' section (not measured in this "
+                              "audit)")
+    level, units = _stored_level(doc), []
+    for attribute in sorted(section):
+        attr = section[attribute]
+        if not isinstance(attr, Mapping) or not isinstance(attr.get("groups"), Mapping):
+            continue
+        kind = _kind(doc, attribute, attr)
+        if measure.applies_to not in ("all", f"{kind}s"):
+            continue
+        groups = attr["groups"]
+        total = sum(int(e.get("n", 0)) for e in groups.values())
+        ref_name = _reference(doc, attribute, attr)
+        for group, entry in _selected_groups(measure, groups).items():
+            for metric in measure.metrics:
+                unit = _group_unit(measure, metric, attribute, group, entry, groups, ref_name,
+                                   total, level)
+                if unit is not None:
+                    units.append(unit)
+    if not units:
+        return Extraction([], f"results.json has no {' or '.join(measure.metrics)} under "
+                              f"'{source}' for the groups this criterion covers (not measured)")
+    return Extraction(units)
+
+
+def _group_unit(measure: Measure, metric: str, attribute: str, group: str,
+                entry: Mapping[str, Any], groups: Mapping[str, Any], ref_name: str | None,
+                total: int, level: float) -> Unit | None:
+    if metric in (GROUP_SIZE, GROUP_SHARE):
+        return _pseudo_unit(metric, attribute, group, entry, total)
+    if measure.statistic in ("value", "count", "point"):
+        return _group_value_unit(metric, attribute, group, entry, level,
+                                 measure.statistic in ("count", "point"))
+    if ref_name is None or group == ref_name or ref_name not in groups:
+        return None
+    return _disparity_unit(measure, metric, attribute, group, entry, ref_name,
+                           groups[ref_name], level)
+
+
+# --------------------------------------------------------------------------- evidence rule
+
+
+def apply_evidence_rule(units: list[Unit], rule: EvidenceRule, doc: Mapping[str, Any],
+                        measure: Measure) -> None:
+    """Mark units below the evidence rule as not assessable, saying why.
+
+    The audit's own ``min_group_size`` (groups it flagged ``small``) counts too when it is
+    stricter, unless the criterion switches group sizes off (``min_group_size: 0``).
+    """
+    min_n = rule.min_group_size
+    if min_n > 0:
+        min_n = max(min_n, int(doc.get("settings", {}).get("min_group_size", 0)))
+    sizes = _group_sizes(doc, measure)
+    for u in units:
+        if u.blocker is not None:
+            continue
+        u.blocker = _evidence_problem(u, rule, min_n, sizes)
+
+
+def _group_sizes(doc: Mapping[str, Any], measure: Measure) -> dict[tuple[str, str], Mapping]:
+    source = doc.get(measure.source or "", {})
+    out = {}
+    if isinstance(source, Mapping):
+        for attribute, attr in source.items():
+            if isinstance(attr, Mapping) and isinstance(attr.get("groups"), Mapping):
+                for group, entry in attr["groups"].items():
+                    out[(attribute, group)] = entry
+    return out
+
+
+def _evidence_problem(u: Unit, rule: EvidenceRule, min_n: int,
+                      sizes: Mapping[tuple[str, str], Mapping[str, Any]]) -> str | None:
+    if u.estimator is None:
+        return "no interval is available for this figure, so it cannot be judged"
+    if u.n is not None and u.n < min_n:
+        return f"only {u.n} people in the group; at least {min_n} are needed"
+    if u.denominator is not None and u.denominator < rule.min_denominator:
+        return (f"only {u.denominator} {denominator_words(u.metric)} (the "
+                f"{u.metric.replace('_', ' ')}'s denominator); at least {rule.min_denominator} "
+                "are needed")
+    if u.reference_group is not None and u.attribute is not None:
+        ref = sizes.get((u.attribute, u.reference_group), {})
+        n_ref = ref.get("n")
+        if isinstance(n_ref, int) and n_ref < min_n:
+            return f"the reference group has only {n_ref} people; at least {min_n} are needed"
+        d_ref = _denominator(ref.get("metrics", {}).get(u.metric, {}))
+        if d_ref is not None and d_ref < rule.min_denominator:
+            return (f"the reference group has only {d_ref} {denominator_words(u.metric)}; at "
+                    f"least {rule.min_denominator} are needed")
+    return None
+
+
+def extract(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
+    """All units a measured criterion judges, with the evidence rule applied."""
+    if measure.path is not None:
+        found = _from_path(measure, doc)
+    elif measure.source == "overall":
+        found = _from_overall(measure, doc)
+    else:
+        found = _from_groups(measure, doc)
+    apply_evidence_rule(found.units, measure.evidence, doc, measure)
+    return found

@@ -1,0 +1,231 @@
+"""Public outputs: disclosure control, escaping, readability, model card and ATRS formats."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from _reports_support import json_counts, small_numbers, visible_text
+
+from essex_standard.render.atrs import render_atrs_json, render_atrs_markdown
+from essex_standard.render.model_card import (
+    render_model_card_json,
+    render_model_card_markdown,
+)
+from essex_standard.render.public import render_public_html
+from essex_standard.render.registry import PUBLIC_OUTPUTS, report_renderers
+
+EVIL = '<script>alert("x")</script> [click](javascript:alert(1)) | **bold** &amp;'
+
+
+@pytest.fixture(scope="session")
+def hostile_result():
+    """Small groups (3, 7, 12 people) and group/model names that try to inject markup."""
+    import essex_standard
+
+    rng = np.random.default_rng(1)
+    sizes = {"Big": 400, "Medium": 150, EVIL: 7, "Tiny": 3, "Twelve": 12}
+    groups = [g for g, n in sizes.items() for _ in range(n)]
+    df = pd.DataFrame({"grp": groups, "sex": rng.choice(["F", "M"], size=len(groups))})
+    df["y"] = rng.integers(0, 2, len(df))
+    df["p"] = rng.integers(0, 2, len(df))
+    return essex_standard.audit_frame(
+        df, y_true="y", y_pred="p", sensitive_features=["grp", "sex"],
+        intersections=[["grp", "sex"]], bootstrap=0,
+        model={"name": "Model " + EVIL, "purpose": EVIL, "contact_email": "a@b.invalid"},
+    )
+
+
+@pytest.fixture(scope="session")
+def public_outputs(csc_result, compas_result, hostile_result):
+    """Every public output of three audits, rendered once (PDFs are checked elsewhere)."""
+    out = {}
+    for name, result in (("csc", csc_result), ("compas", compas_result),
+                         ("hostile", hostile_result)):
+        for fname, render in report_renderers().items():
+            if fname in PUBLIC_OUTPUTS and not fname.endswith(".pdf"):
+                out[(name, fname)] = (result, render(result).decode("utf-8"))
+    return out
+
+
+def test_results_record_the_privacy_settings(csc_result):
+    assert csc_result.doc["settings"]["privacy"]["min_cell"] == 10
+
+
+def test_no_small_numbers_in_any_public_output(public_outputs):
+    for (name, fname), (result, text) in public_outputs.items():
+        k = result.doc["settings"]["privacy"]["min_cell"]
+        if fname.endswith(".json"):
+            bad = [(p, v) for p, v in json_counts(json.loads(text)) if v < k]
+            assert not bad, (name, fname, bad[:5])
+            # Figures in the JSON are strings: scan them as text too.
+            text = " ".join(str(v) for v in _strings(json.loads(text)))
+        elif fname.endswith(".html"):
+            text = visible_text(text)
+        else:
+            text = re.sub(r"^---\n.*?\n---\n", "", text, flags=re.S)  # numeric metadata
+        found = small_numbers(text, k)
+        assert not found, (name, fname, found[:5])
+
+
+def _strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v)
+
+
+def test_small_groups_show_the_suppression_symbol(public_outputs):
+    _, html = public_outputs[("compas", "public-report.html")]
+    row = re.search(r'<th scope="row">Native American &amp; Female</th>(.*?)</tr>', html,
+                    re.S).group(1)
+    assert row.count('<span class="supp">c</span>') == 4  # 4 people: size and three rates
+    _, md = public_outputs[("hostile", "model-card.md")]
+    tiny = next(line for line in md.splitlines() if line.startswith("| Tiny |"))
+    assert set(cell.strip() for cell in tiny.split("|")[2:-1]) == {"c"}
+
+
+def test_secondary_suppression_hides_a_second_cell(hostile_result):
+    from essex_standard.privacy import plan_disclosure
+
+    d = plan_disclosure(hostile_result.doc)
+    sizes = d.status["grp"]
+    hidden = [g for g, s in sizes.items() if s["n"] != "shown"]
+    # 7 and 3 are primary; that is already two cells, so nothing else needs hiding for n;
+    # every group with a hidden selection rate has a partner in its attribute.
+    assert {"Tiny", EVIL} <= set(hidden)
+    for figure in ("n", "selection", "errors"):
+        for attr, groups in d.status.items():
+            hidden = [g for g, s in groups.items() if s.get(figure, "shown") != "shown"]
+            assert len(hidden) != 1, (attr, figure, hidden)
+
+
+def test_names_cannot_inject_markup(public_outputs):
+    for (name, fname), (_, text) in public_outputs.items():
+        if name != "hostile" or fname.endswith(".json"):
+            continue  # JSON is data: json.dumps keeps it structurally intact
+        if fname.endswith(".md"):
+            front, body = text.split("\n---\n", 1) if text.startswith("---") else ("", text)
+            if front:  # YAML metadata: quoted data, read back intact
+                assert yaml.safe_load(front[4:])["model-index"][0]["name"] == "Model " + EVIL
+            text = body
+        assert not re.search(r"(?<!\\)<script", text), fname
+        if fname.endswith(".md"):
+            assert "[click](javascript" not in text, fname
+            assert "\\<script>" in text or "\\<script\\>" in text
+        if fname.endswith(".html"):
+            assert "&lt;script&gt;" in text
+
+
+def test_missing_fields_say_not_provided(compas_result):
+    html = render_public_html(compas_result)
+    assert html.count("Not provided.") >= 8
+    record = json.loads(render_atrs_json(compas_result))
+    assert record["tier_2"]["owner_and_responsibility"]["team"] == "not provided"
+    assert "has not been applied" in html or compas_result.doc.get("standard")
+
+
+def test_public_report_reads_plainly(csc_result, monkeypatch):
+    import textstat
+    from textstat.backend.counts import _count_syllables
+
+    # Count syllables with Pyphen's en_GB hyphenation dictionary (shipped with pyphen), not
+    # NLTK's CMU dictionary, which textstat would try to download: the test stays offline.
+    monkeypatch.setattr(_count_syllables, "get_cmudict", lambda lang: None)
+    textstat.set_lang("en_GB")
+
+    html = render_public_html(csc_result)
+    # The prose a resident reads (not the tables or chart labels).
+    prose = re.sub(r"<(table|svg|style|nav)\b.*?</\1>", " ", html, flags=re.S)
+    text = visible_text(prose)
+    ease = textstat.flesch_reading_ease(text)
+    grade = textstat.flesch_kincaid_grade(text)
+    assert ease >= 60, ease
+    assert grade <= 9, grade
+
+
+def test_natural_frequencies_in_the_public_report(csc_result):
+    html = re.sub(r"<[^>]+>", "", render_public_html(csc_result))
+    assert re.search(r"Of every 100 families who were not re-referred, \d+ were still flagged",
+                     html)
+    assert "<html lang=\"en-GB\">" in render_public_html(csc_result)
+
+
+def test_model_card_toolkit_json_is_valid(compas_result):
+    card = json.loads(render_model_card_json(compas_result))  # validates while rendering
+    slices = [m for m in card["quantitative_analysis"]["performance_metrics"] if "slice" in m]
+    assert any("confidence_interval" in m for m in slices)
+    assert {m["value"] for m in slices if m["slice"] == "race=Native American"} == {"c"}
+
+
+def test_hugging_face_metadata(csc_result):
+    md = render_model_card_markdown(csc_result)
+    front = yaml.safe_load(md.split("---\n")[1])
+    metrics = front["model-index"][0]["results"][0]["metrics"]
+    assert metrics and all(m["verified"] is False for m in metrics)
+    assert any("ethnicity" in m["name"] for m in metrics)
+    for heading in ("## Model details", "## Intended use", "## Factors", "## Metrics",
+                    "## Evaluation data", "## Training data", "## Quantitative analyses",
+                    "## Ethical considerations", "## Caveats and recommendations"):
+        assert heading in md
+
+
+def test_atrs_record(csc_result):
+    record = json.loads(render_atrs_json(csc_result))  # validates against our schema
+    spec = record["tier_2"]["tool_specification"]
+    assert "20,000" in spec["data_specification"]["data_quantities"]
+    assert "Accuracy" in spec["models"][0]["model_performance"]
+    md = render_atrs_markdown(csc_result)
+    assert "## Tier 2 - Owner and Responsibility" in md and "### 4.2.7 - Model performance" in md
+
+
+def test_standard_fixture_renders_problems_and_responses(csc_result):
+    from pathlib import Path
+
+    from essex_standard.result import AuditResult
+
+    doc = json.loads(csc_result.to_json())
+    doc["standard"] = json.loads(
+        (Path(__file__).parent / "fixtures" / "standard-section.json").read_text())
+    html = render_public_html(AuditResult(doc))
+    assert "Not met" in html and "We share the error rates" in html  # model.responses.F2
+    assert "<script>alert(1)</script>" not in html
+    doc.pop("standard")
+    assert "has not been applied" in render_public_html(AuditResult(doc))
+
+
+def test_report_commands_work_from_results_json_alone(tmp_path, compas_result):
+    from click.testing import CliRunner
+
+    from essex_standard.cli import cli
+
+    results = tmp_path / "elsewhere" / "results.json"
+    results.parent.mkdir()
+    compas_result.write(results)
+    runner = CliRunner()
+    for args, name in ((["report", str(results)], "public-report.html"),
+                       (["report", str(results), "--audience", "technical"],
+                        "technical-report.html"),
+                       (["card", str(results), "--format", "json"], "model-card.json"),
+                       (["card", str(results)], "model-card.md"),
+                       (["atrs", str(results)], "atrs.json")):
+        res = runner.invoke(cli, args, catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        assert (results.parent / name).stat().st_size > 1000
+
+
+def test_report_command_on_a_missing_file_exits_2(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "essex_standard", "report",
+                           str(tmp_path / "nope.json")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
