@@ -197,7 +197,8 @@ def child_memory(step: str, rows: int, seed: int, replicates: int) -> None:
         before = maxrss_mib()
     STEPS[step](data, replicates)
     peak = _status_mib("VmHWM") if reset else None
-    print(json.dumps({"before_mib": before, "peak_mib": peak if peak is not None else maxrss_mib()}))
+    peak = peak if peak is not None else maxrss_mib()
+    print(json.dumps({"before_mib": before, "peak_mib": peak}))
 
 
 def peak_memory(step: str, rows: int, seed: int, replicates: int) -> dict[str, float]:
@@ -216,10 +217,7 @@ def check_agreement(essex: dict, fl: dict, with_score: bool) -> float:
     by_group = fl["by_group"]
     for label, entry in essex["groups"].items():
         for name in by_group.columns:
-            if name == "count":
-                mine = entry["n"]
-            else:
-                mine = entry["metrics"][name]["value"]
+            mine = entry["n"] if name == "count" else entry["metrics"][name]["value"]
             worst = max(worst, abs(float(mine) - float(by_group.loc[label, name])))
         if with_score:
             mine = entry["metrics"]["roc_auc"]["value"]
@@ -255,7 +253,7 @@ def machine() -> dict[str, str]:
         import aif360
 
         aif = aif360.__version__
-    except Exception:  # noqa: BLE001 - optional here
+    except ImportError:
         aif = "not installed"
     import essex_standard
 
@@ -324,8 +322,10 @@ def main(argv: list[str] | None = None) -> int:
         peak = None if args.no_memory else peak_memory(step, n, args.seed, args.replicates)
         row = {"step": label, "rows": n, "best_s": best, "runs_s": times, "peak_mib": peak}
         rows.append(row)
-        mem = "" if peak is None else (
-            f", peak RSS {peak['peak_mib']:,.0f} MiB (+{peak['peak_mib'] - peak['before_mib']:,.0f})")
+        mem = ""
+        if peak is not None:
+            added = peak["peak_mib"] - peak["before_mib"]
+            mem = f", peak RSS {peak['peak_mib']:,.0f} MiB (+{added:,.0f})"
         runs = ", ".join(fmt_s(t) for t in times)
         print(f"{label:<48} {n:>11,} rows  best {fmt_s(best):>9}  (runs: {runs}){mem}",
               flush=True)
@@ -351,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         big = make_data(args.big_rows, args.seed)
         record("(c) essex-standard, rates", args.big_rows, "essex-rates", big)
         record("(c) essex-standard, rates + ROC AUC", args.big_rows, "essex-score", big)
-        record("(c) ... plus overall figures (as the pipeline)", args.big_rows, "essex-overall", big)
+        record("(c) ... plus overall figures (as the pipeline)", args.big_rows,
+               "essex-overall", big)
         del big
         gc.collect()
 

@@ -77,6 +77,7 @@ def calibration_table(
     y_true: np.ndarray,
     n_bins: int,
     score_order: np.ndarray | None = None,
+    order: np.ndarray | None = None,
 ) -> CalibrationTable:
     """Build the ``group × equal-mass score bin × outcome`` table in one pass.
 
@@ -88,9 +89,10 @@ def calibration_table(
     >>> t.counts[:, :, 1].tolist()
     [[0, 1], [1, 0]]
     """
-    if score_order is None:
-        score_order = np.argsort(y_score, kind="stable")
-    order = group_order(codes, score_order)
+    if order is None:
+        if score_order is None:
+            score_order = np.argsort(y_score, kind="stable")
+        order = group_order(codes, score_order)
     sorted_codes = codes[order]
     sorted_scores = y_score[order]
     starts = np.searchsorted(sorted_codes, np.arange(n_groups + 1))
@@ -146,6 +148,7 @@ def level_table(
     levels: np.ndarray,
     level_idx: np.ndarray,
     y_true: np.ndarray,
+    order: np.ndarray | None = None,
 ) -> LevelTable:
     """Count ``group × score level × outcome`` given ``np.unique(y_score, return_inverse=True)``.
 
@@ -156,7 +159,15 @@ def level_table(
     """
     n_levels = len(levels)
     cell = codes * n_levels + level_idx
-    if n_groups * n_levels <= _DENSE_LIMIT:
+    if order is not None:
+        # Rows sorted by group then score: equal cells are adjacent, so run lengths give the
+        # counts in O(n) (no sort, no dense table).
+        k = cell[order]
+        starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+        keys = k[starts]
+        tot_k = np.diff(np.r_[starts, len(k)])
+        pos_k = np.add.reduceat(y_true[order].astype(np.int64), starts) if len(k) else tot_k
+    elif n_groups * n_levels <= _DENSE_LIMIT:
         pos = np.bincount(cell, weights=y_true, minlength=n_groups * n_levels)
         tot = np.bincount(cell, minlength=n_groups * n_levels)
         keys = np.flatnonzero(tot)
@@ -168,6 +179,21 @@ def level_table(
         )
     group, level = np.divmod(keys, n_levels)
     return LevelTable(group, levels[level], pos_k, tot_k - pos_k)
+
+
+def levels_from_order(y_score: np.ndarray, score_order: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(y_score, return_inverse=True)`` from an existing sort order (no new sort).
+
+    >>> s = np.array([.7, .2, .2])
+    >>> [a.tolist() for a in levels_from_order(s, np.argsort(s, kind="stable"))]
+    [[0.2, 0.7], [1, 0, 0]]
+    """
+    ordered = y_score[score_order]
+    new = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, bool)
+    inverse = np.empty(len(y_score), dtype=np.int64)
+    inverse[score_order] = np.cumsum(new) - 1
+    return ordered[new], inverse
 
 
 # --------------------------------------------------------------------------- drift histograms

@@ -18,13 +18,34 @@ from ._version import __version__
 
 #: command name → "module:attribute" of a click command, imported on first use.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "audit": ("essex_standard.commands.audit", "Run an audit from an audit.yaml and write the reports."),
-    "standard": ("essex_standard.commands.standard", "Print the Essex Standard's criteria."),
-    "assess": ("essex_standard.commands.assess", "Answer the attested criteria (self-assessment)."),
-    "gate": ("essex_standard.commands.gate", "Exit 0 if the Standard is met, 1 if not: for CI."),
-    "report": ("essex_standard.commands.report", "Render the public or technical report from results.json."),
-    "card": ("essex_standard.commands.card", "Write the model card (Markdown or JSON) from results.json."),
-    "atrs": ("essex_standard.commands.atrs", "Write the ATRS transparency record from results.json."),
+    "audit": (
+        "essex_standard.commands.audit",
+        "Run an audit from an audit.yaml and write the reports.",
+    ),
+    "standard": (
+        "essex_standard.commands.standard",
+        "Print the Essex Standard's criteria.",
+    ),
+    "assess": (
+        "essex_standard.commands.assess",
+        "Answer the attested criteria (self-assessment).",
+    ),
+    "gate": (
+        "essex_standard.commands.gate",
+        "Exit 0 if the Standard is met, 1 if not: for CI.",
+    ),
+    "report": (
+        "essex_standard.commands.report",
+        "Render the public or technical report from results.json.",
+    ),
+    "card": (
+        "essex_standard.commands.card",
+        "Write the model card (Markdown or JSON) from results.json.",
+    ),
+    "atrs": (
+        "essex_standard.commands.atrs",
+        "Write the ATRS transparency record from results.json.",
+    ),
 }
 
 

@@ -448,7 +448,8 @@ def parse_config(
     if estimator is None and data.y_pred is None and data.threshold is None:
         raise ConfigError(
             f"{src}: 'data.y_score' is given without 'data.threshold'. Say how scores become "
-            "flags: a number (e.g. 'threshold: 5') or a capacity rule ('threshold: {top_percent: 10}')."
+            "flags: a number (e.g. 'threshold: 5') or a capacity rule "
+            "('threshold: {top_percent: 10}')."
         )
     protected = _parse_protected(raw["protected"], src)
     intersections = _parse_intersections(raw.get("intersections"), protected, src)

@@ -91,7 +91,9 @@ def prepare(frame: pd.DataFrame, cfg: AuditConfig, source: str = "the data") -> 
         if col not in frame.columns:
             raise DataError(f"{source}: there is no column '{col}'. Fix the name in the config.")
     frame = frame.reset_index(drop=True)
-    y_true = binary_column(frame[d.y_true], d.positive_label, source, "outcome") if d.y_true else None
+    y_true = None
+    if d.y_true:
+        y_true = binary_column(frame[d.y_true], d.positive_label, source, "outcome")
     y_score = score_column(frame[d.y_score], d.score_range, source) if d.y_score else None
     inputs: list[dict[str, Any]] = []
     predictions: dict[str, Any] = {}
@@ -103,7 +105,9 @@ def prepare(frame: pd.DataFrame, cfg: AuditConfig, source: str = "the data") -> 
         predictions.update({"source": "column", "column": d.y_pred})
     elif d.threshold is not None:
         if y_score is None:
-            raise DataError(f"{source}: a threshold was given but there is no score to apply it to.")
+            raise DataError(
+                f"{source}: a threshold was given but there is no score to apply it to."
+            )
         y_pred, info = apply_threshold(y_score, d.threshold)
         predictions.update({"source": "threshold", **info})
     else:
@@ -134,13 +138,13 @@ def prepare(frame: pd.DataFrame, cfg: AuditConfig, source: str = "the data") -> 
 
 def _run_estimator(frame: pd.DataFrame, cfg: AuditConfig, source: str):
     from .errors import ModelLoadError
-    from .models import load_model
+    from .models import is_positive, load_model
 
     assert cfg.estimator is not None
     model = load_model(cfg.estimator)
     features = frame[list(cfg.estimator.features)]
     try:
-        scores = model.predict_score(features)
+        scores = model.predict_score(features, cfg.data.positive_label)
         labels = model.predict_label(features)
     except ModelLoadError:
         raise
@@ -151,6 +155,6 @@ def _run_estimator(frame: pd.DataFrame, cfg: AuditConfig, source: str):
             "the model was trained on, in order."
         ) from None
     labels = np.asarray(labels)
-    flags = (labels == 1) | (labels == "1") | (labels == True)  # noqa: E712
+    flags = np.array([is_positive(v, cfg.data.positive_label) for v in labels.tolist()])
     info = {"model_format": model.kind}
     return (None if scores is None else np.asarray(scores, float)), flags.astype(np.int64), info

@@ -18,6 +18,11 @@ from .config import EstimatorConfig
 from .errors import ModelLoadError
 
 
+def is_positive(value: Any, positive_label: Any) -> bool:
+    """Whether a model's class label is the configured positive label (1 matches "1")."""
+    return bool(value == positive_label) or str(value) == str(positive_label)
+
+
 @dataclass
 class LoadedModel:
     """A model ready to score rows, with how it was loaded (recorded in results.json)."""
@@ -49,7 +54,7 @@ def load_model(cfg: EstimatorConfig) -> LoadedModel:
 
         try:
             return _sklearn_model("pickle", path, joblib.load(path))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure to unpickle is a bad file
             raise ModelLoadError(f"{path}: could not load the model: {exc}.") from None
     raise ModelLoadError(
         f"{path}: unknown model format '{suffix}'. Use .skops, .onnx, or a trusted .joblib/.pkl."
@@ -61,7 +66,7 @@ def _load_skops(cfg: EstimatorConfig) -> LoadedModel:
 
     try:
         untrusted = sio.get_untrusted_types(file=cfg.path)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - skops raises many types for a corrupt archive
         raise ModelLoadError(f"{cfg.path}: not a readable skops file: {exc}.") from None
     unlisted = [t for t in untrusted if t not in cfg.trusted_types]
     if unlisted:
@@ -72,7 +77,7 @@ def _load_skops(cfg: EstimatorConfig) -> LoadedModel:
         )
     try:
         model = sio.load(cfg.path, trusted=list(untrusted))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any load failure is a bad file
         raise ModelLoadError(f"{cfg.path}: could not load the skops file: {exc}.") from None
     return _sklearn_model("skops", cfg.path, model)
 
@@ -81,7 +86,7 @@ def _sklearn_model(kind: str, path: Path, model: Any) -> LoadedModel:
     if not hasattr(model, "predict"):
         raise ModelLoadError(f"{path}: the object loaded has no predict() method.")
 
-    def score(frame):
+    def score(frame, positive_label: Any = 1):
         if not hasattr(model, "predict_proba"):
             return None
         proba = np.asarray(model.predict_proba(frame))
@@ -91,8 +96,13 @@ def _sklearn_model(kind: str, path: Path, model: Any) -> LoadedModel:
                 f"{path}: the model predicts {proba.shape[-1]} classes; "
                 "essex-standard audits binary decisions (flag / do not flag)."
             )
-        pos = classes.index(1) if 1 in classes else 1
-        return proba[:, pos]
+        matches = [i for i, c in enumerate(classes) if is_positive(c, positive_label)]
+        if not matches:
+            raise ModelLoadError(
+                f"{path}: the model's classes are {classes!r} and none is the positive label "
+                f"{positive_label!r}. Set 'data.positive_label' to the class that means 'flag'."
+            )
+        return proba[:, matches[0]]
 
     return LoadedModel(kind, path, score, lambda frame: np.asarray(model.predict(frame)))
 
@@ -107,7 +117,7 @@ def _load_onnx(cfg: EstimatorConfig) -> LoadedModel:
         ) from None
     try:
         session = ort.InferenceSession(str(cfg.path), providers=["CPUExecutionProvider"])
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own untyped errors
         raise ModelLoadError(f"{cfg.path}: not a valid ONNX model: {exc}.") from None
     inputs = session.get_inputs()
     outputs = [o.name for o in session.get_outputs()]
@@ -137,13 +147,19 @@ def _load_onnx(cfg: EstimatorConfig) -> LoadedModel:
     def label(frame):
         return np.asarray(run(frame)[0]).reshape(-1)
 
-    def score(frame):
+    def score(frame, positive_label: Any = 1):
         result = run(frame)
         if len(result) < 2:
             return None
         probs = result[1]
         if isinstance(probs, list):  # skl2onnx ZipMap output: list of {class: p}
-            return np.array([row.get(1, row.get("1", 0.0)) for row in probs], dtype=float)
+            key = next((k for k in probs[0] if is_positive(k, positive_label)), None)
+            if key is None:
+                raise ModelLoadError(
+                    f"{cfg.path}: the model's classes are {list(probs[0])!r} and none is the "
+                    f"positive label {positive_label!r}. Set 'data.positive_label'."
+                )
+            return np.array([row[key] for row in probs], dtype=float)
         probs = np.asarray(probs)
         return probs[:, 1] if probs.ndim == 2 else probs.reshape(-1)
 

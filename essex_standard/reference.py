@@ -55,7 +55,7 @@ def load_reference(
         required = list(dict.fromkeys(required + list(cfg.estimator.features)))
     try:
         present = set(_header(path)) if path.is_file() else set()
-    except Exception:  # read_table below names the problem precisely
+    except (OSError, ValueError, ImportError):  # read_table below names the problem
         present = set()
     optional = [c for c in (d.y_true, d.y_score, d.y_pred, d.time) if c and c in present]
     frame = read_table(path, required + optional, text_columns=protected, role="reference data")

@@ -117,5 +117,5 @@ def score_table(
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return ScoreTable(empty, np.zeros(0), empty, empty, n_groups)
-    group, score, pos, neg = (np.concatenate(column) for column in zip(*parts))
+    group, score, pos, neg = (np.concatenate(column) for column in zip(*parts, strict=True))
     return ScoreTable(group, score, pos, neg, n_groups)

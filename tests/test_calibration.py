@@ -126,8 +126,14 @@ def test_gap_vs_reference_is_group_minus_reference(calibrated):
     for name in ("brier_score", "calibration_in_the_large", "calibration_slope"):
         assert gap[name]["value"] == pytest.approx(b[name]["value"] - a[name]["value"])
         assert 0 <= gap[name]["p_value"] <= 1
-    assert gap["expected_calibration_error"]["value"] == pytest.approx(
-        b["expected_calibration_error"]["value"] - a["expected_calibration_error"]["value"])
+    ece_a, ece_b = a["expected_calibration_error"], b["expected_calibration_error"]
+    ece_gap = gap["expected_calibration_error"]
+    assert ece_gap["raw_difference"] == pytest.approx(ece_b["value"] - ece_a["value"])
+    # Both groups are perfectly calibrated; B is smaller, so its raw ECE is larger by chance.
+    # The gap is measured above each group's chance level, and its interval covers 0.
+    assert ece_gap["value"] == pytest.approx(
+        (ece_b["value"] - ece_b["chance_level"]) - (ece_a["value"] - ece_a["chance_level"]))
+    assert ece_gap["ci"][0] <= 0 <= ece_gap["ci"][1]
     assert "gap_vs_reference" not in out["groups"]["A"]
 
 

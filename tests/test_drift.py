@@ -186,3 +186,16 @@ def test_a_numeric_reference_column_with_text_in_the_audited_data_is_an_error(tm
 def test_bad_options_name_the_key(raw, words):
     with pytest.raises(ConfigError, match=words):
         parse_options(raw, "audit.yaml")
+
+
+def test_the_bundled_example_has_every_section_at_its_documented_path(csc_result):
+    doc = csc_result.doc
+    cal = doc["calibration"]["ethnicity"]["groups"]["White"]["metrics"]
+    assert cal["expected_calibration_error"]["value"] < 0.03
+    assert doc["calibration"]["overall"]["metrics"]["calibration_slope"]["ci"] is not None
+    d = doc["drift"]
+    assert d["reference"]["rows"] == 20_000 and d["score"]["psi"] < 0.01
+    assert all(e["verdict"] == "stable" for e in d["features"].values())
+    assert [w["label"] for w in doc["over_time"]["windows"]] == [
+        "2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    assert any(i["role"] == "reference" for i in doc["inputs"])

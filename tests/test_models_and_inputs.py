@@ -243,3 +243,28 @@ def test_conflicting_prediction_settings_are_config_errors():
         )
     with pytest.raises(ConfigError, match=r"without 'data\.threshold'"):
         essex_standard.audit_frame(_frame(), y_true="y", y_score="s", sensitive_features=["sex"])
+
+
+def test_model_with_text_classes_uses_the_positive_label(tmp_path):
+    """A model whose classes are 'no'/'yes' flags 'yes' when positive_label says so."""
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    df = _frame(600)
+    df["outcome"] = np.where(df["y"] == 1, "yes", "no")
+    df["s"] = df["y"] * 0.5 + df["s"] * 0.8  # informative, so the model flags some people
+    model = LogisticRegression().fit(df[["s"]], df["outcome"])
+    sio.dump(model, tmp_path / "m.skops")
+    df.to_csv(tmp_path / "d.csv", index=False)
+    cfg = {
+        "data": {"path": "d.csv", "y_true": "outcome", "positive_label": "yes"},
+        "estimator": {"path": "m.skops", "features": ["s"]},
+        "protected": ["sex"],
+        "bootstrap": 0,
+    }
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(cfg))
+    result = essex_standard.audit(tmp_path / "a.yaml")
+    expected = int((model.predict(df[["s"]]) == "yes").sum())
+    assert 0 < expected < len(df)
+    assert result.doc["data"]["predictions"]["flagged"] == expected
+    assert result.doc["data"]["predictions"]["source"] == "estimator.predict"

@@ -90,11 +90,15 @@ def test_compas_reference_group_rates_match_aif360(compas_result, compas_df):
     assert ref["accuracy"]["value"] == pytest.approx(metric.accuracy(privileged=True), abs=TOL)
 
 
-def test_between_group_theil_matches_aif360_for_two_groups(compas_result, compas_df):
-    """With two groups, AIF360's privileged/unprivileged split is exactly our grouping."""
-    metric = _aif_metric(compas_df, "sex", "Male", "two_year_recid", "y_pred")
-    ours = compas_result.fairness["sex"].summary["between_group_theil_index"]["value"]
-    assert ours == pytest.approx(metric.between_group_theil_index(), abs=TOL)
+@pytest.mark.parametrize("attribute,reference", [("race", "Caucasian"), ("sex", "Male")])
+def test_between_all_groups_theil_matches_aif360(compas_result, compas_df, attribute, reference):
+    """Ours is AIF360's between_all_groups_theil_index over every group (six for race)."""
+    metric = _aif_metric(compas_df, attribute, reference, "two_year_recid", "y_pred")
+    summary = compas_result.fairness[attribute].summary
+    ours = summary["between_all_groups_theil_index"]["value"]
+    assert ours == pytest.approx(metric.between_all_groups_theil_index(), abs=TOL)
+    lo, hi = summary["between_all_groups_theil_index"]["ci"]
+    assert lo <= ours <= hi
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])

@@ -125,7 +125,7 @@ def psi(ref: np.ndarray, cur: np.ndarray) -> float:
     a bin empty on both sides contributes nothing.
 
     >>> round(psi(np.array([50, 50]), np.array([40, 60])), 6)
-    0.040546
+    0.040547
     """
     keep = (ref + cur) > 0
     r, c = ref[keep].astype(float), cur[keep].astype(float)
@@ -343,7 +343,7 @@ class _Inputs:
 
 
 def _quantities(
-    inp: _Inputs, groups: AlignedGroups, tests: _Tests, bins: int
+    inp: _Inputs, groups: AlignedGroups, bins: int
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Score, predicted-rate and base-rate drift for each group (plus the overall sums)."""
     G = groups.n_groups
@@ -509,7 +509,7 @@ def measure_drift(
         feats[f] = tests.add(compare(h, r, c, sds[f]))
         feats[f]["bins"] = bins_table(h, r, c)
     section["features"] = feats
-    overall_q, _ = _quantities(inp, first, tests, opts.bins)
+    overall_q, first_per_group = _quantities(inp, first, opts.bins)
     for key, value in overall_q.items():
         section[key] = value
         tests.add(value.get("difference", value))
@@ -521,7 +521,8 @@ def measure_drift(
     by_group: dict[str, Any] = {}
     if opts.by_group:
         for groups in aligned:
-            _, per_group = _quantities(inp, groups, tests, opts.bins)
+            per_group = (first_per_group if groups is first
+                         else _quantities(inp, groups, opts.bins)[1])
             entries: dict[str, Any] = {}
             for g, label in enumerate(groups.labels):
                 n_r = int((groups.reference_codes == g).sum())

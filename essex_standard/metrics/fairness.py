@@ -32,6 +32,10 @@ from .uncertainty import (
 #: b = y_pred − y_true + 1, so a false positive is a "benefit" of 2, a false negative 0.
 BENEFIT = np.array([[1.0, 2.0], [0.0, 1.0]])
 
+NO_BENEFIT = (
+    "undefined: everyone is a false negative, so the mean benefit is 0 and the index has no scale"
+)
+
 MAX_MIN_NOTE = (
     "No interval: the bootstrap interval of a max−min statistic is biased away from zero and "
     "almost never covers it, even when all groups are equal. See each group's difference and "
@@ -121,8 +125,16 @@ def auc_disparity(est: AUCEstimate, ref: AUCEstimate, level: float) -> dict[str,
         "ci": [max(-1.0, diff - z * se), min(1.0, diff + z * se)],
         "p_value": p_value,
     }
-    ratio = est.value / ref.value if ref.value > 0 else None
-    if ratio is not None and est.value > 0:
+    if ref.value == 0:
+        out["ratio"]["reason"] = "undefined: the reference group's ROC AUC is 0"
+    elif est.value == 0:
+        out["ratio"] = {
+            "value": 0.0,
+            "ci": None,
+            "reason": "no interval: the group's ROC AUC is 0, so the log-scale interval fails",
+        }
+    else:
+        ratio = est.value / ref.value
         se_log = float(np.sqrt(est.variance / est.value**2 + ref.variance / ref.value**2))
         out["ratio"] = {
             "value": ratio,
@@ -145,7 +157,7 @@ def theil_index(tables: np.ndarray) -> np.ndarray:
     return (cells * terms).sum(axis=(-2, -1)) / n
 
 
-def between_group_theil_index(tables: np.ndarray) -> np.ndarray:
+def between_all_groups_theil_index(tables: np.ndarray) -> np.ndarray:
     """Theil index when everyone's benefit is replaced by their group's mean benefit."""
     n_g = tables.sum(axis=(-2, -1))  # (..., G)
     b_g = (tables * BENEFIT).sum(axis=(-2, -1))
@@ -245,7 +257,7 @@ def summarise(
             "equal_opportunity_difference",
             "average_odds_difference",
             "theil_index",
-            "between_group_theil_index",
+            "between_all_groups_theil_index",
         ):
             summary[key] = dict(no_labels)
         return summary
@@ -273,13 +285,15 @@ def summarise(
             aod["ci_reason"] = why
     summary["average_odds_difference"] = aod
     summary["theil_index"] = overall_theil
-    bgt: dict[str, Any] = {"value": _num(float(between_group_theil_index(counts))), "ci": None}
-    ci, why = bootstrap_statistic(counts, between_group_theil_index, replicates, rng, level)
+    bgt: dict[str, Any] = {"value": _num(float(between_all_groups_theil_index(counts))), "ci": None}
+    ci, why = bootstrap_statistic(counts, between_all_groups_theil_index, replicates, rng, level)
     bgt["ci"] = list(ci) if ci else None
     bgt["method"] = "bootstrap (cells resampled within groups)"
     if why:
         bgt["ci_reason"] = why
-    summary["between_group_theil_index"] = bgt
+    if bgt["value"] is None:
+        bgt["reason"] = NO_BENEFIT
+    summary["between_all_groups_theil_index"] = bgt
     return summary
 
 
@@ -408,5 +422,7 @@ def measure_overall(
         theil["ci"] = list(ci) if ci else None
         if why:
             theil["ci_reason"] = why
+        if theil["value"] is None:
+            theil["reason"] = NO_BENEFIT
         out["theil_index"] = theil
     return out

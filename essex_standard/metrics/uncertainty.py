@@ -19,13 +19,18 @@ group's size is exactly a stratified row bootstrap, at the cost of a few thousan
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
 
 
+@lru_cache(maxsize=256)
 def z_value(level: float) -> float:
-    """Two-sided normal quantile for a confidence level, e.g. 1.96 for 0.95."""
+    """Two-sided normal quantile for a confidence level, e.g. 1.96 for 0.95.
+
+    Cached: an audit asks for the same few levels thousands of times.
+    """
     return float(stats.norm.ppf(0.5 + level / 2))
 
 

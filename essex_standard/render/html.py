@@ -7,6 +7,7 @@ extension, because group and model names come from user data and must never inje
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..resources import templates_dir
@@ -26,6 +27,20 @@ METRIC_LABELS = {
     "accuracy": "Accuracy",
     "roc_auc": "ROC AUC",
 }
+
+#: The per-group fairness tables show eight metrics under four column headings, so that each
+#: table fits A4 landscape at a readable size.  The other four are complements of these
+#: (true positive rate = 1 − false negative rate, true negative rate = 1 − false positive rate,
+#: false discovery rate = 1 − PPV, false omission rate = 1 − NPV) and are shown, with the
+#: ratios, in a collapsed section of the HTML report.
+METRIC_GROUPS = (
+    ("Flags and outcomes", ("selection_rate", "base_rate")),
+    ("Error rates, by true outcome", ("false_positive_rate", "false_negative_rate")),
+    ("What a flag means, by prediction", ("positive_predictive_value", "negative_predictive_value")),
+    ("Overall", ("accuracy", "roc_auc")),
+)
+COMPLEMENT_METRICS = ("true_positive_rate", "true_negative_rate", "false_discovery_rate",
+                      "false_omission_rate")
 
 
 def fmt_num(value: Any, digits: int = 3) -> str:
@@ -61,6 +76,8 @@ def environment():
     )
     env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci)
     env.globals["metric_label"] = lambda name: METRIC_LABELS.get(name, name.replace("_", " "))
+    env.globals.update(short_reason=short_reason, split_evidence=split_evidence,
+                       metric_groups=METRIC_GROUPS, complement_metrics=COMPLEMENT_METRICS)
     from .charts import rate_chart
 
     env.globals["rate_chart"] = rate_chart
@@ -81,3 +98,87 @@ def render_technical_html(result: AuditResult) -> str:
         standard=doc.get("standard"),
         metric_order=list(METRIC_LABELS),
     )
+
+
+# ---- helpers for the Standard section of the technical report
+
+
+def short_reason(criterion: dict[str, Any]) -> str:
+    """A criterion's reason cut to its headline, for the one-table overview.
+
+    The full reason stays in results.json and in the criterion's own section.
+
+    >>> short_reason({"kind": "measured", "reason": "Not met for 6 of 23 comparisons: x. y."})
+    'Not met for 6 of 23 comparisons.'
+    >>> short_reason({"kind": "attested", "reason": "Answered yes by A (B) on 2025-01-02: text.",
+    ...               "evidence": {"answer": "yes", "answered_by": "A", "date": "2025-01-02"}})
+    'Answered yes by A on 2025-01-02.'
+    """
+    reason = str(criterion.get("reason") or "").strip()
+    ev = criterion.get("evidence") or {}
+    if criterion.get("kind") == "attested" and ev.get("answer"):
+        who = ev.get("answered_by") or "someone not named"
+        when = f" on {ev['date']}" if ev.get("date") else ""
+        return f"Answered {ev['answer']} by {who}{when}."
+    head = reason.split(": ", 1)[0]
+    head = head.split(". ", 1)[0].split(" (", 1)[0].rstrip(".")
+    return head + "." if head else ""
+
+
+def _margin(row: dict[str, Any], ev: dict[str, Any]) -> float | None:
+    """How far a comparison's decisive interval sits inside the acceptable region (smaller is
+    closer to failing), on the scale the rule uses (log scale for ratios)."""
+    interval = row.get("adjusted_ci") or row.get("ci")
+    if not interval and row.get("value") is not None:
+        interval = [row["value"], row["value"]]
+    t, comparison = ev.get("threshold"), ev.get("comparison")
+    if not interval or t is None or interval[0] is None or interval[1] is None:
+        return None
+    lo, hi = float(interval[0]), float(interval[1])
+    if comparison == "between" and isinstance(t, list | tuple):
+        return min(lo - float(t[0]), float(t[1]) - hi)
+    if comparison == "within":
+        t = float(t)
+        if ev.get("statistic") == "ratio":
+            if lo <= 0 or hi <= 0 or not 0 < t < 1:
+                return None
+            return min(math.log(lo / t), math.log((1 / t) / hi))
+        return min(lo + t, t - hi)
+    if comparison in (">=", ">"):
+        return lo - float(t)
+    if comparison in ("<=", "<"):
+        return float(t) - hi
+    return None
+
+
+def split_evidence(criterion: dict[str, Any], show_all_below: int = 4) -> dict[str, Any]:
+    """The comparisons of a measured criterion, split for the report.
+
+    ``decisive``: every comparison not met or undecided, listed in full; ``met``: the rest;
+    ``closest``: the met comparison nearest its threshold (the worst case among the met);
+    ``inline``: True when so few were met that they are all listed with the decisive ones;
+    ``not_assessable``: the comparisons with too little evidence, merged by group.
+    """
+    ev = criterion.get("evidence") or {}
+    rows = list(ev.get("groups") or [])
+    order = {"not met": 0}
+    decisive = sorted((g for g in rows if g.get("verdict") != "met"),
+                      key=lambda g: order.get(g.get("verdict"), 1))
+    met = [g for g in rows if g.get("verdict") == "met"]
+    scored = [(m, g) for g in met if (m := _margin(g, ev)) is not None]
+    closest = min(scored, key=lambda pair: pair[0])[1] if scored else None
+    merged: dict[tuple[Any, Any, Any], list[str]] = {}
+    for g in ev.get("not_assessable") or []:
+        key = (g.get("attribute"), g.get("group"), g.get("why"))
+        merged.setdefault(key, []).append(g.get("metric") or "")
+    not_assessable = [
+        {"attribute": a, "group": grp, "why": why, "metrics": [m for m in ms if m]}
+        for (a, grp, why), ms in merged.items()
+    ]
+    references: dict[str, str] = {}
+    for g in rows:
+        if g.get("reference_group") is not None:
+            references.setdefault(str(g.get("attribute")), str(g["reference_group"]))
+    return {"decisive": decisive, "met": met, "closest": closest,
+            "inline": len(met) < show_all_below, "not_assessable": not_assessable,
+            "references": references}

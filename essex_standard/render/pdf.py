@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 import io
+import re
 
 from ..errors import EssexStandardError
+
+# A closed <details> element prints collapsed (report-base.css hides everything but its
+# summary), so its content is dropped before layout: WeasyPrint would otherwise parse and
+# style it for nothing.  Only innermost elements are matched, so nesting stays intact.
+_CLOSED_DETAILS = re.compile(
+    r"(<details(?![^>]*\bopen\b)[^>]*>\s*<summary\b.*?</summary>)(?:(?!<details\b).)*?(</details>)",
+    re.S,
+)
+
+
+def collapse_closed_details(html: str) -> str:
+    """Drop the content of every closed ``<details>``, keeping its summary.
+
+    >>> collapse_closed_details('<details><summary>More</summary><table></table></details>')
+    '<details><summary>More</summary></details>'
+    >>> collapse_closed_details('<details open><summary>S</summary><p>kept</p></details>')
+    '<details open><summary>S</summary><p>kept</p></details>'
+    """
+    return _CLOSED_DETAILS.sub(r"\1\2", html)
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -24,7 +44,7 @@ def html_to_pdf(html: str) -> bytes:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     buffer = io.BytesIO()
-    weasyprint.HTML(string=html, base_url=".").write_pdf(
+    weasyprint.HTML(string=collapse_closed_details(html), base_url=".").write_pdf(
         buffer, pdf_variant="pdf/ua-1", uncompressed_pdf=False
     )
     return buffer.getvalue()
