@@ -127,3 +127,15 @@ def test_schema_rejects_nan_and_missing_reasons(compas_result):
 def test_every_bundled_result_validates(compas_result, csc_result):
     for result in (compas_result, csc_result):
         validate(json.loads(result.to_json()))
+
+
+def test_rescaled_intervals_stay_inside_the_statistics_range():
+    """Stretching an ECE interval to a stricter level must not take it below 0."""
+    from essex_standard.metrics.domains import domain
+    from essex_standard.standard.intervals import Rescaled
+
+    ece = Rescaled(0.03, 0.01, 0.05, 0.95, domain("expected_calibration_error"))
+    lo, hi = ece.interval(0.999)
+    assert lo == 0.0 and hi > 0.05
+    slope = Rescaled(1.0, 0.9, 1.1, 0.95, domain("calibration_slope"))
+    assert slope.interval(0.999)[0] < 0.9

@@ -73,12 +73,16 @@ class Rescaled(Estimator):
     low: float
     high: float
     stored_level: float
+    bounds: tuple[float, float] | None = None
     method: str = "stored interval rescaled by the ratio of normal quantiles"
 
     def interval(self, level: float) -> Interval | None:
         scale = z_value(level) / z_value(self.stored_level)
-        return (self.value - (self.value - self.low) * scale,
-                self.value + (self.high - self.value) * scale)
+        lo = self.value - (self.value - self.low) * scale
+        hi = self.value + (self.high - self.value) * scale
+        if self.bounds is not None:  # a stretched interval must stay where the statistic can be
+            lo, hi = max(lo, self.bounds[0]), min(hi, self.bounds[1])
+        return (lo, hi)
 
 
 @dataclass(frozen=True)

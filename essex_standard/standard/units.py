@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..groups import MISSING
+from ..metrics.domains import domain
 from ..metrics.rates import RATES
 from .intervals import Difference, Estimator, Exact, Rate, Ratio, Rescaled
 from .model import EvidenceRule, Measure
@@ -71,7 +72,9 @@ def _stored_level(doc: Mapping[str, Any]) -> float:
     return float(doc.get("settings", {}).get("confidence_level", 0.95))
 
 
-def _estimator_for_value(entry: Mapping[str, Any], level: float, exact: bool) -> Estimator | None:
+def _estimator_for_value(
+    entry: Mapping[str, Any], level: float, exact: bool, metric: str = ""
+) -> Estimator | None:
     value = entry.get("value")
     if value is None:
         return None
@@ -81,7 +84,7 @@ def _estimator_for_value(entry: Mapping[str, Any], level: float, exact: bool) ->
         return Rate(entry["numerator"], entry["denominator"])
     ci = entry.get("ci")
     if ci:
-        return Rescaled(float(value), float(ci[0]), float(ci[1]), level)
+        return Rescaled(float(value), float(ci[0]), float(ci[1]), level, domain(metric))
     return None
 
 
@@ -142,7 +145,7 @@ def _from_path(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
         unit = Unit(metric=parts[-1], attribute=".".join(bound) or None, group=None,
                     value=None if value is None else float(value), ci=entry.get("ci"),
                     n=entry.get("n"), denominator=_denominator(entry),
-                    estimator=_estimator_for_value(entry, level, exact))
+                    estimator=_estimator_for_value(entry, level, exact, parts[-1]))
         if value is None:
             unit.blocker = str(entry.get("reason", "undefined"))
         units.append(unit)
@@ -164,9 +167,9 @@ def _from_overall(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
         units.append(Unit(metric=metric, attribute=None, group=None,
                           value=None if value is None else float(value), ci=entry.get("ci"),
                           n=overall.get("n"), denominator=_denominator(entry),
-                          estimator=_estimator_for_value(entry, _stored_level(doc),
-                                                         measure.statistic in ("count",
-                                                                               "point"))))
+                          estimator=_estimator_for_value(
+                              entry, _stored_level(doc),
+                              measure.statistic in ("count", "point"), metric)))
     if not units:
         return Extraction([], f"results.json has no overall {' or '.join(measure.metrics)} "
                               "(not measured in this audit)")
@@ -215,7 +218,7 @@ def _group_value_unit(metric: str, attribute: str, group: str, entry: Mapping[st
         return None
     value = m.get("value")
     unit = Unit(metric, attribute, group, None if value is None else float(value), m.get("ci"),
-                entry.get("n"), _denominator(m), _estimator_for_value(m, level, exact))
+                entry.get("n"), _denominator(m), _estimator_for_value(m, level, exact, metric))
     if value is None:
         unit.blocker = m.get("reason", "undefined for this group")
     return unit
@@ -247,7 +250,9 @@ def _disparity_unit(measure: Measure, metric: str, attribute: str, group: str,
         unit.estimator = (Difference if measure.statistic == "difference" else Ratio)(x, n, xr, nr)
     elif stored is not None and stored.get("value") is not None and stored.get("ci"):
         lo, hi = stored["ci"]
-        unit.estimator = Rescaled(float(stored["value"]), float(lo), float(hi), level)
+        unit.estimator = Rescaled(
+            float(stored["value"]), float(lo), float(hi), level, domain(metric, measure.statistic)
+        )
     else:
         unit.blocker = (stored or {}).get("reason") or "undefined for this group"
         unit.value = None
