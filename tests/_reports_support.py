@@ -21,7 +21,7 @@ _DROP = [
     r"\b\d+ to \d+ in 100\b",
     r"^#+ .*$",                  # Markdown headings (section numbers)
     r"\b(?:Tier|schema|version|v|Page|page|of|ATRS|PDF/UA-)[ -]?\d+\b",
-    r"\b[\d,]+ (?:months?|years?|working days|weeks?|people|comparisons?)\b",
+    r"\b[\d,]+ (?:months?|years?|working days|weeks?|comparisons?|percentage points?)\b",
     r"\b(?:0-4|5-9|10-15|16-17|25 - 45|Less than 25|Greater than 45)\b",
     r"\b\d{1,2}(?=\))",          # numbered list closers
     r"\bbelow \d+\b|\bfewer than \d+\b|\bfrom 0 to \d+\b|\bfrom 1 to \d+\b",

@@ -1,4 +1,4 @@
-"""axe-core in headless Chromium: zero WCAG 2.2 AA violations in the public report.
+"""axe-core in headless Chromium: zero WCAG 2.2 AA violations in the public and technical reports.
 
 Needs Debian's ``chromium`` and axe-core from npm (``package.json`` pins it).  When
 ``node_modules`` is missing and npm exists, the test installs it; it skips, saying why, when
@@ -78,9 +78,20 @@ def run_axe(page: str, axe_script: str) -> dict:
     return json.loads(html.unescape(m.group(1)))
 
 
-def test_public_report_has_no_wcag22_aa_violations(csc_result, axe_script):
+def _public(result) -> str:
     from essex_standard.render.public import render_public_html
 
-    result = run_axe(render_public_html(csc_result), axe_script)
+    return render_public_html(result)
+
+
+def _technical(result) -> str:
+    from essex_standard.render.html import render_technical_html
+
+    return render_technical_html(result)
+
+
+@pytest.mark.parametrize("render", [_public, _technical], ids=["public", "technical"])
+def test_report_has_no_wcag22_aa_violations(csc_result, axe_script, render):
+    result = run_axe(render(csc_result), axe_script)
     assert result["passes"] > 10
     assert result["violations"] == [], json.dumps(result["violations"], indent=1)

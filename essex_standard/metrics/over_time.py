@@ -211,8 +211,13 @@ def weighted_trend(values: list[float], ses: list[float], index: list[int],
         direction = "widening"
     else:
         direction = "closing"
+    # The same slope signed so that positive means "the gap grows away from zero", which is
+    # what a criterion about widening gaps needs whichever side of the reference a group is on.
+    sign = 1.0 if d_bar >= 0 else -1.0
+    widening = {"value": sign * slope, "ci": sorted([sign * lo, sign * hi]),
+                "unit": "growth of the absolute gap per window"}
     return {"value": slope, "ci": [lo, hi], "p_value": p, "direction": direction,
-            "windows_used": len(values), "mean_gap": float(d_bar),
+            "windows_used": len(values), "mean_gap": float(d_bar), "widening": widening,
             "unit": "change in the difference from the reference group per window"}
 
 

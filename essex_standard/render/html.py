@@ -36,7 +36,8 @@ METRIC_LABELS = {
 METRIC_GROUPS = (
     ("Flags and outcomes", ("selection_rate", "base_rate")),
     ("Error rates, by true outcome", ("false_positive_rate", "false_negative_rate")),
-    ("What a flag means, by prediction", ("positive_predictive_value", "negative_predictive_value")),
+    ("What a flag means, by prediction",
+     ("positive_predictive_value", "negative_predictive_value")),
     ("Overall", ("accuracy", "roc_auc")),
 )
 COMPLEMENT_METRICS = ("true_positive_rate", "true_negative_rate", "false_discovery_rate",
@@ -90,7 +91,7 @@ def environment():
 def render_technical_html(result: AuditResult) -> str:
     """The technical audit report for ethics reviewers."""
     doc = result.doc
-    return environment().get_template("technical-report.html").render(
+    html = environment().get_template("technical-report.html").render(
         doc=doc,
         model=doc.get("model", {}),
         fairness=doc.get("fairness", {}),
@@ -98,6 +99,9 @@ def render_technical_html(result: AuditResult) -> str:
         standard=doc.get("standard"),
         metric_order=list(METRIC_LABELS),
     )
+    # A wide table scrolls sideways inside its wrapper on a narrow screen; keyboard users must
+    # be able to focus the wrapper to scroll it (WCAG 2.1.1; axe 'scrollable-region-focusable').
+    return html.replace('<div class="table-wrap', '<div tabindex="0" class="table-wrap')
 
 
 # ---- helpers for the Standard section of the technical report
@@ -108,21 +112,25 @@ def short_reason(criterion: dict[str, Any]) -> str:
 
     The full reason stays in results.json and in the criterion's own section.
 
-    >>> short_reason({"kind": "measured", "reason": "Not met for 6 of 23 comparisons: x. y."})
+    >>> str(short_reason({"kind": "measured", "reason": "Not met for 6 of 23 comparisons: x. y."}))
     'Not met for 6 of 23 comparisons.'
-    >>> short_reason({"kind": "attested", "reason": "Answered yes by A (B) on 2025-01-02: text.",
-    ...               "evidence": {"answer": "yes", "answered_by": "A", "date": "2025-01-02"}})
-    'Answered yes by A on 2025-01-02.'
+    >>> ev = {"answer": "yes", "answered_by": "<A>", "date": "2025-01-02"}
+    >>> str(short_reason({"kind": "attested", "reason": "Answered yes.", "evidence": ev}))
+    'Answered yes by &lt;A&gt; on <span class="nowrap">2025-01-02</span>.'
     """
+    from markupsafe import Markup, escape
+
     reason = str(criterion.get("reason") or "").strip()
     ev = criterion.get("evidence") or {}
     if criterion.get("kind") == "attested" and ev.get("answer"):
         who = ev.get("answered_by") or "someone not named"
-        when = f" on {ev['date']}" if ev.get("date") else ""
-        return f"Answered {ev['answer']} by {who}{when}."
+        date = ev.get("date")
+        when = Markup(' on <span class="nowrap">{}</span>').format(date) if date else ""
+        return Markup("Answered {} by {}{}.").format(ev["answer"], who, when)
     head = reason.split(": ", 1)[0]
     head = head.split(". ", 1)[0].split(" (", 1)[0].rstrip(".")
-    return head + "." if head else ""
+    head = head.replace("for all 1 comparisons judged", "for the 1 comparison judged")
+    return escape(head + "." if head else "")
 
 
 def _margin(row: dict[str, Any], ev: dict[str, Any]) -> float | None:

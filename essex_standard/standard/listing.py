@@ -118,7 +118,7 @@ A **measured** criterion has a `measure` that points into `results.json` in one 
 | `source: overall`, `metric: M` | `overall.metrics.M` | the whole population |
 | `source: S`, `metric: M` (or a list) | `S.<attribute>.groups.<group>.metrics.M` \
 (any section shaped like `fairness`, e.g. `calibration`) | group (and metric) |
-| `path: a.*.b` | any dotted path; `*` matches every key | match |
+| `path: a.*.b` | any dotted path; `*` matches every key, `x\\|y` matches either key | match |
 
 and says how to judge it:
 

@@ -89,8 +89,10 @@ class Measure:
         if self.comparison == "within" and self.statistic == "ratio":
             lo, hi = self.band() or (0, 0)
             return f"ratio between {lo:g} and {hi:.4g} of the reference group's"
-        if self.comparison == "within":
+        if self.comparison == "within" and self.statistic == "difference":
             return f"difference within ±{t:g} of the reference group's"
+        if self.comparison == "within":
+            return f"{self.statistic} within ±{t:g}"
         if self.comparison == "between":
             lo, hi = self.band() or (0, 0)
             return f"{self.statistic} between {lo:g} and {hi:g}"

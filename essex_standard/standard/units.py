@@ -107,6 +107,9 @@ def _walk(node: Any, parts: list[str], bound: list[str]) -> list[tuple[list[str]
     head, rest = parts[0], parts[1:]
     if head == "*":
         return [m for key in sorted(node) for m in _walk(node[key], rest, [*bound, str(key)])]
+    if "|" in head:  # alternatives, e.g. false_positive_rate|false_negative_rate
+        keys = [k for k in head.split("|") if k in node]
+        return [m for key in keys for m in _walk(node[key], rest, [*bound, key])]
     return _walk(node[head], rest, bound) if head in node else []
 
 
