@@ -138,12 +138,19 @@ def audit_frame(
     reference: dict[str, str] | None = None,
     intersections: Sequence[Sequence[str]] = (),
     model: dict[str, Any] | None = None,
+    reference_df: pd.DataFrame | None = None,
+    time: str | None = None,
     **settings: Any,
 ) -> AuditResult:
     """Audit predictions already in a DataFrame.
 
     ``settings`` takes the other top-level config keys (``seed``, ``bootstrap``,
-    ``confidence_level``, ``min_group_size``, ``score_range`` goes in via ``data``...).
+    ``confidence_level``, ``min_group_size``, and the ``calibration``, ``drift`` and
+    ``over_time`` sections as dicts, exactly as in audit.yaml); ``score_range`` and
+    ``positive_label`` go into the data section.  ``reference_df``: the reference (training
+    period) rows, with the drift features (``drift={"features": [...]}``) and the protected
+    columns, and the outcome and score columns when they are known; drift is measured against
+    it.  ``time``: the date column for fairness over time.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"y": [1, 0, 1, 0] * 10, "p": [1, 0, 0, 0] * 10,
@@ -155,7 +162,7 @@ def audit_frame(
     reference = reference or {}
     data_section: dict[str, Any] = {
         k: v for k, v in {"y_true": y_true, "y_pred": y_pred, "y_score": y_score,
-                          "threshold": threshold}.items() if v is not None
+                          "threshold": threshold, "time": time}.items() if v is not None
     }
     for key in ("score_range", "positive_label"):
         if key in settings:
@@ -172,4 +179,11 @@ def audit_frame(
     }
     cfg = parse_config(raw, source="audit_frame()", require_path=False)
     data = prepare(df, cfg, source="the DataFrame")
+    if reference_df is not None:
+        from .metrics.drift import drift_features
+        from .reference import reference_from_frame
+
+        data.reference = reference_from_frame(
+            reference_df, cfg, drift_features(cfg),
+            data.predictions.get("effective_threshold"), "the reference DataFrame")
     return run(data, cfg)

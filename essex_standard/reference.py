@@ -50,17 +50,42 @@ def load_reference(
     assert path is not None
     d = cfg.data
     protected = [p.column for p in cfg.protected]
-    required = list(dict.fromkeys(features + protected))
-    if cfg.estimator is not None:
-        required = list(dict.fromkeys(required + list(cfg.estimator.features)))
+    required = _required(cfg, features)
     try:
         present = set(_header(path)) if path.is_file() else set()
     except (OSError, ValueError, ImportError):  # read_table below names the problem
         present = set()
     optional = [c for c in (d.y_true, d.y_score, d.y_pred, d.time) if c and c in present]
     frame = read_table(path, required + optional, text_columns=protected, role="reference data")
+    return reference_from_frame(frame, cfg, features, effective_threshold,
+                                f"the reference data ({path.name})")
+
+
+def _required(cfg: AuditConfig, features: list[str]) -> list[str]:
+    required = list(dict.fromkeys(features + [p.column for p in cfg.protected]))
+    if cfg.estimator is not None:
+        required = list(dict.fromkeys(required + list(cfg.estimator.features)))
+    return required
+
+
+def reference_from_frame(
+    frame: pd.DataFrame,
+    cfg: AuditConfig,
+    features: list[str],
+    effective_threshold: float | None,
+    src: str = "the reference DataFrame",
+) -> ReferenceData:
+    """Reference rows already in memory (``audit_frame(reference_df=...)``) or read from
+    ``data.reference``: the features and protected columns are required, outcomes, scores and
+    predictions are used when present."""
+    from .errors import DataError
+
+    for col in _required(cfg, features):
+        if col not in frame.columns:
+            raise DataError(f"{src}: there is no column '{col}', which drift needs (a feature "
+                            "or a protected column).")
     frame = frame.reset_index(drop=True)
-    src = f"the reference data ({path.name})"
+    d = cfg.data
     missing: dict[str, str] = {}
     y_true = None
     if d.y_true and d.y_true in frame:

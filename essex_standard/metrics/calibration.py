@@ -32,7 +32,7 @@ from ..bin_tables import (
 from ..errors import ConfigError
 from ..groups import Grouping
 from .fairness import child_rng
-from .logistic import EPS, LogisticFit, calibration_intercept, calibration_slope
+from .logistic import EPS, LogisticFit, calibration_intercept, calibration_slope, logit
 from .uncertainty import multinomial_cells, wilson, z_value
 
 OPTION_KEYS = ("bins", "max_score_levels")
@@ -249,11 +249,12 @@ def _group_metrics(
         "method": "observed rate minus mean predicted risk, normal-theory interval",
     }
     score, lp, ln = levels.for_group(g)
+    x = logit(score)  # once for both fits
     metrics["calibration_intercept"] = _fit_entry(
-        calibration_intercept(score, lp, ln), 0, level,
+        calibration_intercept(score, lp, ln, x), 0, level,
         "logistic regression of y with logit(p) as offset; Wald interval")
     metrics["calibration_slope"] = _fit_entry(
-        calibration_slope(score, lp, ln), 1, level,
+        calibration_slope(score, lp, ln, x), 1, level,
         "logistic regression of y on logit(p); Wald interval")
     return metrics
 

@@ -47,7 +47,8 @@ class DriftOptions:
     ``features``: columns to compare (default: the model's features, ``estimator.features``).
     ``bins``: reference-quantile bins for numbers (default 10).  ``psi_thresholds``: [moderate,
     major] (default [0.1, 0.25]).  ``alpha``: false discovery rate for the Benjamini-Hochberg
-    q-values (default 0.05).  ``by_group``: also measure drift within each protected group.
+    q-values (default 0.05).  ``by_group``: also measure drift within each protected group and
+    each intersection (default true).
     """
 
     features: tuple[str, ...] | None = None
@@ -257,6 +258,39 @@ def align(grouping: Grouping, reference_values: pd.Series) -> AlignedGroups:
     labels = list(grouping.labels) + [lab for lab in ref_labels if lab not in grouping.labels]
     mapping = np.array([labels.index(lab) for lab in ref_labels], dtype=np.int64)
     return AlignedGroups(grouping.name, tuple(labels), mapping[ref_codes], grouping.codes)
+
+
+def align_intersection(grouping: Grouping, parts: list[AlignedGroups]) -> AlignedGroups:
+    """Code an intersection consistently in both data sets from its parts' aligned codes.
+
+    The audited combinations keep the intersection's labels and order; combinations found
+    only in the reference data are appended (sorted), as for a single attribute.
+    """
+    from ..groups import INTERSECTION_SEP
+
+    def combine(side: str) -> np.ndarray:
+        key = np.zeros(len(getattr(parts[0], side)), dtype=np.int64)
+        for part in parts:
+            key = key * part.n_groups + getattr(part, side)
+        return key
+
+    def label(key: int) -> str:
+        pieces = []
+        for part in reversed(parts):
+            key, code = divmod(key, part.n_groups)
+            pieces.append(part.labels[code])
+        return INTERSECTION_SEP.join(reversed(pieces))
+
+    labels = list(grouping.labels)
+    index = {lab: i for i, lab in enumerate(labels)}
+    present, inverse = np.unique(combine("reference_codes"), return_inverse=True)
+    ref_labels = [label(int(k)) for k in present.tolist()]
+    for lab in sorted(set(ref_labels) - set(index)):
+        index[lab] = len(labels)
+        labels.append(lab)
+    mapping = np.array([index[lab] for lab in ref_labels], dtype=np.int64)
+    return AlignedGroups(grouping.name, tuple(labels), mapping[inverse.reshape(-1)],
+                         grouping.codes)
 
 
 # --------------------------------------------------------------------------- one feature
@@ -475,10 +509,10 @@ def measure_drift(
     """The ``drift`` section of results.json (``available: false`` with a reason if there is no
     reference data)."""
     ref: ReferenceData | None = getattr(data, "reference", None)
-    if cfg.data.reference is None or ref is None:
+    if ref is None:
         return {"available": False,
                 "reason": "not measured: no reference data set (set 'data.reference' to the "
-                          "training-period file)"}
+                          "training-period file, or pass reference_df to audit_frame())"}
     opts = parse_options(cfg.sections.get("drift"), cfg.source)
     features = drift_features(cfg)
     cur_frame = data.frame
@@ -523,31 +557,64 @@ def measure_drift(
         for groups in aligned:
             per_group = (first_per_group if groups is first
                          else _quantities(inp, groups, opts.bins)[1])
-            entries: dict[str, Any] = {}
-            for g, label in enumerate(groups.labels):
-                n_r = int((groups.reference_codes == g).sum())
-                n_c = int((groups.current_codes == g).sum())
-                e: dict[str, Any] = {"status": _status(n_r, n_c), "n_reference": n_r,
-                                     "n_current": n_c, "small": min(n_r, n_c) < min_n,
-                                     "features": {}}
-                for f, h in hists_by_attr[groups.name].items():
-                    e["features"][f] = tests.add(compare(h, h.reference[g], h.current[g], sds[f]))
-                for key, value in per_group[g].items():
-                    e[key] = value
-                    tests.add(value.get("difference", value))
-                entries[label] = e
-            by_group[groups.name] = {"groups": entries}
+            by_group[groups.name] = {"groups": _within(
+                groups, hists_by_attr[groups.name], per_group, sds, tests, min_n)}
     section["by_group"] = by_group
+    # Intersections: the same figures within each combination, as their own Benjamini-Hochberg
+    # family, so that adding them neither weakens nor changes the tests on protected columns.
+    inter_tests = _Tests()
+    by_intersection: dict[str, Any] = {}
+    if opts.by_group:
+        by_name = {a.name: a for a in aligned}
+        for grouping in data.groupings:
+            if len(grouping.columns) < 2:
+                continue
+            groups = align_intersection(grouping, [by_name[c] for c in grouping.columns])
+            hists = {f: histogram(f, _values(ref.frame, f, ref.source),
+                                  _values(cur_frame, f, "the audited data"), groups,
+                                  opts.bins)[0] for f in features}
+            per_group = _quantities(inp, groups, opts.bins)[1]
+            by_intersection[groups.name] = {"groups": _within(
+                groups, hists, per_group, sds, inter_tests, min_n)}
     section["group_mix"] = {g.name: _group_mix(g, tests, cfg.confidence_level) for g in aligned}
     section["missingness"] = {
         g.name: {"groups": _missingness(hists_by_attr[g.name], g, tests, cfg.confidence_level)}
         for g in aligned
     }
     n_tests = tests.adjust()
+    n_inter = inter_tests.adjust()
+    if by_intersection:
+        section["by_intersection"] = by_intersection
     _apply_verdicts(section, opts, min_n)
     section["settings"] = _settings(opts, features, n_tests)
+    if by_intersection:
+        section["settings"]["intersections"] = {
+            "method": "Benjamini-Hochberg", "alpha": opts.alpha, "tests": n_inter,
+            "family": "every p-value within the intersections (by_intersection), separately "
+                      "from the protected columns"}
     section["summary"] = _summary(section)
     return section
+
+
+def _within(groups: AlignedGroups, hists: dict[str, FeatureHistogram],
+            per_group: list[dict[str, Any]], sds: dict[str, float], tests: _Tests,
+            min_n: int) -> dict[str, Any]:
+    """Drift of every feature, the score and the rates within each group of one grouping."""
+    n_ref = np.bincount(groups.reference_codes, minlength=groups.n_groups)
+    n_cur = np.bincount(groups.current_codes, minlength=groups.n_groups)
+    entries: dict[str, Any] = {}
+    for g, label in enumerate(groups.labels):
+        n_r, n_c = int(n_ref[g]), int(n_cur[g])
+        e: dict[str, Any] = {"status": _status(n_r, n_c), "n_reference": n_r,
+                             "n_current": n_c, "small": min(n_r, n_c) < min_n,
+                             "features": {}}
+        for f, h in hists.items():
+            e["features"][f] = tests.add(compare(h, h.reference[g], h.current[g], sds[f]))
+        for key, value in per_group[g].items():
+            e[key] = value
+            tests.add(value.get("difference", value))
+        entries[label] = e
+    return entries
 
 
 def _apply_verdicts(section: dict[str, Any], opts: DriftOptions, min_n: int) -> None:
@@ -557,7 +624,8 @@ def _apply_verdicts(section: dict[str, Any], opts: DriftOptions, min_n: int) -> 
         section["score"]["verdict"] = verdict(section["score"], opts, min_n)
     for mix in section["group_mix"].values():
         mix["verdict"] = verdict(mix, opts, min_n)
-    for attr in section["by_group"].values():
+    blocks = [*section["by_group"].values(), *section.get("by_intersection", {}).values()]
+    for attr in blocks:
         for e in attr["groups"].values():
             for entry in e["features"].values():
                 entry["verdict"] = verdict(entry, opts, min_n)
@@ -587,21 +655,29 @@ def _settings(opts: DriftOptions, features: list[str], n_tests: int) -> dict[str
 def _summary(section: dict[str, Any]) -> dict[str, Any]:
     shifted = sorted(f for f, e in section["features"].items()
                      if e.get("verdict") in ("moderate shift", "major shift"))
-    in_groups = []
-    for attr, block in section["by_group"].items():
+    worst = max(section["features"].items(), key=lambda kv: kv[1].get("psi") or 0.0,
+                default=(None, {}))
+    out = {
+        "features_shifted": shifted,
+        "group_shifts": _shifts(section["by_group"]),
+        "largest_psi": {"feature": worst[0], "psi": worst[1].get("psi")} if worst[0] else None,
+    }
+    if "by_intersection" in section:
+        out["intersection_shifts"] = _shifts(section["by_intersection"])
+    return out
+
+
+def _shifts(blocks: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every feature (or score) with a moderate or major shift within a group."""
+    found = []
+    for attr, block in blocks.items():
         for label, e in block["groups"].items():
             for f, entry in e["features"].items():
                 if entry.get("verdict") in ("moderate shift", "major shift"):
-                    in_groups.append({"attribute": attr, "group": label, "feature": f,
-                                      "psi": entry["psi"], "verdict": entry["verdict"]})
+                    found.append({"attribute": attr, "group": label, "feature": f,
+                                  "psi": entry["psi"], "verdict": entry["verdict"]})
             s = e.get("score", {})
             if s.get("verdict") in ("moderate shift", "major shift"):
-                in_groups.append({"attribute": attr, "group": label, "feature": "score",
-                                  "psi": s["psi"], "verdict": s["verdict"]})
-    worst = max(section["features"].items(), key=lambda kv: kv[1].get("psi") or 0.0,
-                default=(None, {}))
-    return {
-        "features_shifted": shifted,
-        "group_shifts": in_groups,
-        "largest_psi": {"feature": worst[0], "psi": worst[1].get("psi")} if worst[0] else None,
-    }
+                found.append({"attribute": attr, "group": label, "feature": "score",
+                              "psi": s["psi"], "verdict": s["verdict"]})
+    return found

@@ -33,59 +33,70 @@ class LogisticFit:
     reason: str | None = None
 
 
-def _loglik(eta: np.ndarray, pos: np.ndarray, n: np.ndarray) -> float:
-    return float(np.sum(pos * eta - n * np.logaddexp(0.0, eta)))
+def _fit_line(x: np.ndarray, pos: np.ndarray, n: np.ndarray, start: tuple[float, float],
+              slope: bool, max_iter: int = 100, tol: float = 1e-10) -> LogisticFit:
+    """Maximum likelihood for the two calibration models on binomial cells, ``logit P = a + x``
+    (``slope=False``) or ``logit P = a + b·x``: Newton-Raphson from ``start``, with vector
+    operations on preallocated buffers and no design matrix.  The log-likelihood is concave,
+    so full Newton steps converge from a sensible start; the likelihood is checked (and a step
+    halved) only for large steps.
 
-
-def _information(design: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``Xᵀ diag(w) X`` column pair by column pair (no n × k temporary)."""
-    k = design.shape[1]
-    out = np.empty((k, k))
-    for i in range(k):
-        wi = w * design[:, i]
-        for j in range(i, k):
-            out[i, j] = out[j, i] = float(wi @ design[:, j])
-    return out
-
-
-def fit_binomial(
-    design: np.ndarray,
-    offset: np.ndarray,
-    pos: np.ndarray,
-    n: np.ndarray,
-    start: np.ndarray,
-    max_iter: int = 100,
-    tol: float = 1e-10,
-) -> LogisticFit:
-    """Maximum likelihood for ``logit P(y=1) = design @ beta + offset`` on binomial cells.
-
-    The log-likelihood is concave, so full Newton steps converge from a sensible start; the
-    likelihood is checked (and a step halved) only for large steps, which keeps each
-    iteration to a handful of passes over the cells.
+    The information matrix of the last Newton step is used for the standard errors: the step
+    was below ``tol``, so the estimates moved by less than that since it was computed.
     """
-    beta = start.astype(float).copy()
-    eta = design @ beta + offset
+    a, b = float(start[0]), float(start[1])
+    eta, mu, w, r = (np.empty_like(x) for _ in range(4))
+    pos_total = float(pos.sum())
+    sum_px = float(pos @ x) if slope else 0.0
+
+    def fill(a: float, b: float) -> None:
+        np.multiply(x, b, out=eta)
+        np.add(eta, a, out=eta)
+        expit(eta, out=mu)
+
+    def loglik(a: float, b: float) -> float:
+        np.multiply(x, b, out=r)
+        np.add(r, a, out=r)
+        return float(pos @ r - n @ np.logaddexp(0.0, r))
+
+    info = np.zeros((2, 2))
     for _ in range(max_iter):
-        mu = expit(eta)
-        grad = design.T @ (pos - n * mu)
-        try:
-            step = np.linalg.solve(_information(design, n * mu * (1 - mu)), grad)
-        except np.linalg.LinAlgError:
-            return LogisticFit(np.array([]), np.array([]), "the fit is singular")
+        fill(a, b if slope else 1.0)
+        np.multiply(n, mu, out=r)  # expected positives per cell
+        np.subtract(1.0, mu, out=w)
+        w *= r  # n·mu·(1 − mu)
+        g0 = pos_total - float(r.sum())
+        i00 = float(w.sum())
+        if slope:
+            g1 = sum_px - float(r @ x)
+            np.multiply(w, x, out=r)
+            i01, i11 = float(r.sum()), float(r @ x)
+            info = np.array([[i00, i01], [i01, i11]])
+            try:
+                step = np.linalg.solve(info, np.array([g0, g1]))
+            except np.linalg.LinAlgError:
+                return LogisticFit(np.array([]), np.array([]), "the fit is singular")
+        else:
+            info = np.array([[i00]])
+            if not i00 > 0:
+                return LogisticFit(np.array([]), np.array([]), "the fit is singular")
+            step = np.array([g0 / i00])
         if np.max(np.abs(step)) > 0.5:
-            ll, t = _loglik(eta, pos, n), 1.0
-            while t > 1e-8 and _loglik(design @ (beta + t * step) + offset, pos, n) < ll - 1e-12:
+            ll, t = loglik(a, b if slope else 1.0), 1.0
+            while t > 1e-8 and loglik(a + t * step[0],
+                                      b + t * step[1] if slope else 1.0) < ll - 1e-12:
                 t /= 2
             step = t * step
-        beta = beta + step
-        eta = design @ beta + offset
+        a += float(step[0])
+        if slope:
+            b += float(step[1])
         if np.max(np.abs(step)) < tol:
             break
     else:
         return LogisticFit(np.array([]), np.array([]), "the fit did not converge (separation?)")
-    mu = expit(eta)
+    beta = np.array([a, b]) if slope else np.array([a])
     try:
-        cov = np.linalg.inv(_information(design, n * mu * (1 - mu)))
+        cov = np.linalg.inv(info)
     except np.linalg.LinAlgError:
         return LogisticFit(np.array([]), np.array([]), "the information matrix is singular")
     if not (np.all(np.isfinite(beta)) and np.all(np.diag(cov) > 0)):
@@ -93,7 +104,8 @@ def fit_binomial(
     return LogisticFit(beta, np.sqrt(np.diag(cov)))
 
 
-def calibration_intercept(score: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> LogisticFit:
+def calibration_intercept(score: np.ndarray, pos: np.ndarray, neg: np.ndarray,
+                          x: np.ndarray | None = None) -> LogisticFit:
     """``a`` in ``logit P(y=1) = a + logit(p)``: 0 when the mean risk is right.
 
     >>> f = calibration_intercept(np.array([.2, .5]), np.array([20, 50]), np.array([80, 50]))
@@ -103,18 +115,21 @@ def calibration_intercept(score: np.ndarray, pos: np.ndarray, neg: np.ndarray) -
     n = pos + neg
     if pos.sum() == 0 or neg.sum() == 0:
         return LogisticFit(np.array([]), np.array([]), "everyone in the group has the same outcome")
-    design = np.ones((len(score), 1))
-    return fit_binomial(design, logit(score), pos, n, np.zeros(1))
+    x = logit(score) if x is None else x
+    return _fit_line(x, pos, n.astype(float), (0.0, 1.0), slope=False)
 
 
-def calibration_slope(score: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> LogisticFit:
+def calibration_slope(score: np.ndarray, pos: np.ndarray, neg: np.ndarray,
+                      x: np.ndarray | None = None) -> LogisticFit:
     """``(a, b)`` in ``logit P(y=1) = a + b·logit(p)``: ``b`` = 1 when the spread of risk is right,
-    below 1 when predictions are too extreme (over-fitting), above 1 when too modest."""
+    below 1 when predictions are too extreme (over-fitting), above 1 when too modest.
+
+    ``x``: ``logit(score)`` when already computed (it is shared with the intercept's fit)."""
     n = pos + neg
     if pos.sum() == 0 or neg.sum() == 0:
         return LogisticFit(np.array([]), np.array([]), "everyone in the group has the same outcome")
-    x = logit(score)
+    if x is None:
+        x = logit(score)
     if len(np.unique(x)) < 2:
         return LogisticFit(np.array([]), np.array([]), "every score in the group is the same")
-    design = np.column_stack([np.ones(len(x)), x])
-    return fit_binomial(design, np.zeros(len(x)), pos, n, np.array([0.0, 1.0]))
+    return _fit_line(x, pos, n.astype(float), (0.0, 1.0), slope=True)

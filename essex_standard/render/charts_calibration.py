@@ -1,4 +1,5 @@
-"""Charts for calibration, drift and fairness over time, as accessible inline SVG.
+"""Charts for calibration, drift and fairness over time, as accessible inline SVG, and the
+choice of what those sections show in the technical report.
 
 Written by hand for the same reasons as ``charts.py`` (deterministic bytes, real text, the same
 rendering in browsers and WeasyPrint): matplotlib's SVG carries generated ids and metadata that
@@ -49,6 +50,25 @@ def _nice_axis(values: Sequence[float]) -> tuple[float, float]:
     return min(1.0, math.ceil(top / step - 1e-9) * step), step
 
 
+def _wrap(s: str, width: int, lines: int) -> list[str]:
+    """Break a label into at most ``lines`` lines of about ``width`` characters (ellipsis)."""
+    out: list[str] = []
+    words = s.split()
+    current = ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > width:
+            out.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        out.append(current)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1].rstrip() + "…"
+    return [line[:width] for line in out] or [""]
+
+
 # --------------------------------------------------------------------------- reliability
 
 
@@ -64,9 +84,11 @@ def reliability_chart(chart_id: str, group: str, rows: Sequence[Mapping[str, Any
     pts = [r for r in rows if r.get("mean_predicted") is not None]
     top, step = _nice_axis([r["mean_predicted"] for r in pts]
                            + [r["ci"][1] if r.get("ci") else r["observed_rate"] for r in pts])
-    left, pad, right = 34, 8, 14  # room for the last x tick label on the right
+    title_lines = _wrap(group, 34, 2)
+    left, right = 34, 14  # room for the last x tick label on the right
+    pad = 8 + 12 * len(title_lines)  # the group's name sits above the plot
     w = h = size - left - right
-    height = size - 2
+    height = h + pad + 32
 
     def sx(v: float) -> float:
         return left + min(v, top) / top * w
@@ -105,7 +127,8 @@ def reliability_chart(chart_id: str, group: str, rows: Sequence[Mapping[str, Any
     mid = pad + h / 2
     parts.append(f'<text x="9" y="{mid:.1f}" font-size="9" fill="{MUTED}" text-anchor="middle" '
                  f'transform="rotate(-90 9 {mid:.1f})">observed rate</text>')
-    parts.append(_text(left + 4, pad + 10, group[:34], 9.5, fill=INK, weight="bold"))
+    for k, line in enumerate(title_lines):
+        parts.append(_text(2, 11 + 12 * k, line, 9.5, fill=INK, weight="bold"))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -113,44 +136,70 @@ def reliability_chart(chart_id: str, group: str, rows: Sequence[Mapping[str, Any
 # --------------------------------------------------------------------------- drift
 
 
-def psi_chart(chart_id: str, title: str, items: Sequence[tuple[str, float | None]],
-              moderate: float, major: float, width: int = 640) -> Markup:
-    """Horizontal PSI bars with the moderate and major thresholds marked and values printed.
+def shift_chart(chart_id: str, rows: Sequence[Mapping[str, Any]], margin: float | None = None,
+                width: int = 640) -> Markup:
+    """The change in observed − predicted (calibration-in-the-large) from the reference to the
+    audited data, one row per group, with its 95% interval and the ±margin band: a group whose
+    interval lies outside the band has drifted in calibration.
 
-    >>> "moderate" in psi_chart("p", "PSI", [("age", 0.02), ("x", None)], 0.1, 0.25)
+    ``rows``: ``{"label", "value", "ci"}`` (audited − reference).
+
+    >>> svg = shift_chart("s", [{"label": "A", "value": 0.15, "ci": [.1, .2]}], 0.05)
+    >>> 'role="img"' in svg and "A" in svg
     True
     """
-    label_w, right, row = 170, 70, 20
-    top = 22
-    height = top + row * len(items) + 24
-    scale_max = max([v for _, v in items if v is not None] + [major * 1.3])
+    margin = margin or 0.05
+    label_w, right, row, top = 250, 20, 18, 24
+    height = top + row * len(rows) + 30
     plot = width - label_w - right
+    vals = [margin, *(abs(x) for r in rows for x in (r.get("ci") or [r.get("value") or 0.0])
+                      if x is not None)]
+    span = next((s for s in (0.1, 0.2, 0.3, 0.5, 1.0) if max(vals) <= s), 1.0)
 
     def sx(v: float) -> float:
-        return label_w + min(v, scale_max) / scale_max * plot
+        return label_w + (max(-span, min(span, v)) + span) / (2 * span) * plot
 
-    above = [name for name, v in items if v is not None and v >= moderate]
-    desc = (f"Population stability index per item, reference versus audited data. "
-            f"Thresholds: {moderate:g} (moderate) and {major:g} (major). "
-            + (f"At or above the moderate threshold: {', '.join(above)}." if above
-               else "No item reaches the moderate threshold."))
-    parts = _open(chart_id, width, height, title, desc)
-    for value, name, colour in ((moderate, "moderate", ORANGE), (major, "major", RED)):
-        x = sx(value)
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 20}" '
-                     f'stroke="{colour}" stroke-dasharray="3 3"/>')
-        parts.append(_text(x, top - 9, f"{name} {value:g}", 9, "middle", colour))
-    for i, (name, value) in enumerate(items):
-        y = top + i * row
-        parts.append(_text(label_w - 6, y + 12, name[:28], 10, "end", INK))
-        if value is None:
-            parts.append(_text(label_w + 4, y + 12, "not measured", 9.5))
+    outside = [r["label"] for r in rows if r.get("ci") and (r["ci"][0] > margin
+                                                            or r["ci"][1] < -margin)]
+    beyond = [r["label"] for r in rows if r.get("value") is not None
+              and abs(r["value"]) >= margin and r["label"] not in outside]
+    desc = ("Change in observed rate minus mean predicted risk, audited minus reference data, "
+            f"with 95% intervals, for each group where something moved; the band is ±{margin:g}. "
+            + (f"Interval wholly outside the band: {', '.join(outside)}. " if outside else
+               "No interval lies wholly outside the band. ")
+            + (f"Change beyond the band, interval crossing it: {', '.join(beyond)}." if beyond
+               else ""))
+    parts = _open(chart_id, width, height, "Change in calibration-in-the-large, by group", desc)
+    band = sx(margin) - sx(-margin)
+    parts.append(f'<rect x="{sx(-margin):.1f}" y="{top - 4}" width="{band:.1f}" '
+                 f'height="{height - 26 - top + 4}" fill="#f3f2f1"/>')
+    for v in (-margin, margin):
+        parts.append(f'<line x1="{sx(v):.1f}" y1="{top - 4}" x2="{sx(v):.1f}" '
+                     f'y2="{height - 26}" stroke="{ORANGE}" stroke-dasharray="3 3"/>')
+    parts.append(_text(sx(margin), top - 8, f"+{margin:g}", 8.5, "middle", ORANGE))
+    parts.append(_text(sx(-margin), top - 8, f"−{margin:g}", 8.5, "middle", ORANGE))
+    for v in (-span, -span / 2, 0.0, span / 2, span):
+        stroke, sw = (INK, 0.9) if v == 0 else (RULE, 0.5)
+        parts.append(f'<line x1="{sx(v):.1f}" y1="{top - 4}" x2="{sx(v):.1f}" y2="{height - 26}" '
+                     f'stroke="{stroke}" stroke-width="{sw}"/>')
+        parts.append(_text(sx(v), height - 14, f"{v:+.2f}", 8.5, "middle"))
+    parts.append(_text(label_w + plot / 2, height - 2,
+                       "change in observed − predicted (audited − reference)", 9, "middle"))
+    for i, r in enumerate(rows):
+        y = top + i * row + 8
+        parts.append(_text(label_w - 8, y + 4, _wrap(r["label"], 46, 1)[0], 9, "end", INK))
+        if r.get("value") is None:
+            parts.append(_text(label_w + 4, y + 4, "not measured", 9))
             continue
-        colour = RED if value >= major else ORANGE if value >= moderate else ACCENT
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{max(sx(value) - label_w, 1):.1f}" '
-                     f'height="12" fill="{colour}"/>')
-        parts.append(_text(sx(value) + 4, y + 13, f"{value:.3f}", 9.5, fill=INK))
-    parts.append(_text(label_w + plot / 2, height - 4, "population stability index", 9, "middle"))
+        bad = r["label"] in outside
+        colour = RED if bad else ACCENT
+        if r.get("ci"):
+            parts.append(f'<line x1="{sx(r["ci"][0]):.1f}" y1="{y:.1f}" x2="{sx(r["ci"][1]):.1f}" '
+                         f'y2="{y:.1f}" stroke="{colour}" stroke-width="1.4"/>')
+        parts.append(f'<circle cx="{sx(r["value"]):.1f}" cy="{y:.1f}" r="3.2" fill="{colour}"/>')
+        end = r["ci"][1] if r.get("ci") else r["value"]
+        parts.append(_text(min(sx(end) + 5, width - 34), y + 3, f"{r['value']:+.3f}", 8,
+                           fill=colour))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -158,73 +207,251 @@ def psi_chart(chart_id: str, title: str, items: Sequence[tuple[str, float | None
 # --------------------------------------------------------------------------- over time
 
 
-def gap_series_chart(chart_id: str, attribute: str, metric_label: str, windows: Sequence[str],
-                     series: Mapping[str, Sequence[float | None]], width: int = 420) -> Markup:
-    """Each group's difference from the reference group per window (0 = no gap).
+def _marker(k: int, x: float, y: float, colour: str) -> str:
+    """A different marker shape per series, so that a line is not told apart by colour alone."""
+    shape = k % 4
+    if shape == 0:
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="{colour}"/>'
+    if shape == 1:
+        return (f'<rect x="{x - 2.4:.1f}" y="{y - 2.4:.1f}" width="4.8" height="4.8" '
+                f'fill="{colour}"/>')
+    if shape == 2:
+        return (f'<path d="M{x:.1f},{y - 3.2:.1f} L{x + 3:.1f},{y + 2.4:.1f} '
+                f'L{x - 3:.1f},{y + 2.4:.1f} Z" fill="{colour}"/>')
+    return (f'<path d="M{x:.1f},{y - 3.2:.1f} L{x + 3:.1f},{y:.1f} L{x:.1f},{y + 3.2:.1f} '
+            f'L{x - 3:.1f},{y:.1f} Z" fill="{colour}"/>')
 
-    ``series`` maps a group to one value per window (``None``: too few people, not drawn).
 
-    >>> svg = gap_series_chart("g", "sex", "Selection rate", ["Q1", "Q2"], {"F": [0.01, 0.02]})
-    >>> "Selection rate" in svg
+def gap_panels_chart(chart_id: str, attribute: str, windows: Sequence[str],
+                     panels: Sequence[tuple[str, Mapping[str, Sequence[float | None]]]],
+                     plot_w: int = 140) -> Markup:
+    """Small multiples: one panel per rate, each group's difference from the reference group
+    per window (0 = no gap), on a shared vertical scale, with one legend naming every group
+    by colour and marker shape.
+
+    ``panels``: ``(rate label, {group: one value per window, None = too few people})``.
+
+    >>> svg = gap_panels_chart("g", "sex", ["Q1", "Q2"], [("False positive rate",
+    ...                        {"F": [0.01, 0.02]}), ("True positive rate", {"F": [0.0, None]})])
+    >>> "False positive rate" in svg and svg.count("<polyline") == 1
     True
     """
-    left, right, top, bottom = 44, 110, 14, 34
-    height = 200
-    plot_w, plot_h = width - left - right, height - top - bottom
-    vals = [v for s in series.values() for v in s if v is not None]
+    left, gap, legend_w, top, bottom = 34, 12, 124, 30, 30
+    plot_h = 110
+    height = top + plot_h + bottom
+    groups = list(dict.fromkeys(g for _, series in panels for g in series))
+    height = max(height, top + 12 * len(groups) + 8)
+    vals = [v for _, series in panels for s in series.values() for v in s if v is not None]
     biggest = max([abs(v) for v in vals] + [0.01])
     span = next((s for s in (0.02, 0.04, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8) if biggest <= s), 1.0)
     n = max(len(windows), 1)
-
-    def sx(i: int) -> float:
-        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+    panel_w = left + plot_w + gap
+    width = panel_w * len(panels) + legend_w
+    names = ", ".join(label.lower() for label, _ in panels)
+    desc = (f"{attribute}: difference between each group and the reference group in "
+            f"{names}, in each of {len(windows)} windows from {windows[0] if windows else '-'} "
+            f"to {windows[-1] if windows else '-'}. Groups: {', '.join(groups) or 'none'}. "
+            "Windows where a group has too few people are not drawn. The trend table and the "
+            "per-window table give every value.")
+    parts = _open(chart_id, width, height, f"{attribute}: gaps over time", desc)
+    parts.append(_text(2, 11, attribute, 10, fill=INK, weight="bold"))
 
     def sy(v: float) -> float:
         return top + plot_h / 2 - v / span * plot_h / 2
 
-    desc = (f"{metric_label}: difference between each {attribute} group and the reference group "
-            f"in each of {len(windows)} windows, from {windows[0] if windows else '-'} to "
-            f"{windows[-1] if windows else '-'}. Windows with too few people are not drawn. "
-            "The table below gives every value with its interval.")
-    parts = _open(chart_id, width, height, f"{attribute}: {metric_label} gap over time", desc)
-    for v in (-span, -span / 2, 0.0, span / 2, span):
-        stroke = INK if v == 0 else RULE
-        parts.append(f'<line x1="{left}" y1="{sy(v):.1f}" x2="{left + plot_w}" y2="{sy(v):.1f}" '
-                     f'stroke="{stroke}" stroke-width="{0.9 if v == 0 else 0.5}"/>')
-        parts.append(_text(left - 4, sy(v) + 3, f"{v:+.2f}", 8.5, "end"))
-    step = max(1, math.ceil(n / 6))
-    for i in range(0, n, step):
-        parts.append(_text(sx(i), height - bottom + 13, windows[i], 8.5, "middle"))
-    parts.append(_text(left + plot_w / 2, height - 4, f"window ({metric_label} difference)", 9,
-                       "middle"))
-    ends: list[tuple[float, float, str, str]] = []
-    for k, (group, values) in enumerate(series.items()):
+    for p, (label, series) in enumerate(panels):
+        x0 = p * panel_w + left
+
+        def sx(i: int, x0: float = x0) -> float:
+            return x0 + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+
+        parts.append(_text(x0, top - 7, f"{label} gap", 9, fill=INK))
+        for v in (-span, -span / 2, 0.0, span / 2, span):
+            stroke = INK if v == 0 else RULE
+            parts.append(f'<line x1="{x0}" y1="{sy(v):.1f}" x2="{x0 + plot_w}" y2="{sy(v):.1f}" '
+                         f'stroke="{stroke}" stroke-width="{0.9 if v == 0 else 0.5}"/>')
+            parts.append(_text(x0 - 3, sy(v) + 3, f"{v:+.2f}", 7.5, "end"))
+        step = max(1, math.ceil(n / 4))
+        for i in range(0, n, step):
+            parts.append(_text(sx(i), top + plot_h + 12, windows[i], 7.5, "middle"))
+        for group, values in series.items():
+            k = groups.index(group)
+            colour = SERIES[k % len(SERIES)]
+            pts = [(sx(i), sy(v)) for i, v in enumerate(values) if v is not None]
+            if len(pts) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+                parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
+                             'stroke-width="1.3"/>')
+            parts += [_marker(k, x, y, colour) for x, y in pts]
+    parts.append(_text(left + (panel_w * len(panels) - gap - left) / 2, height - 4,
+                       "window (difference: group − reference)", 8, "middle"))
+    x_leg = panel_w * len(panels) + 4
+    for k, group in enumerate(groups):
         colour = SERIES[k % len(SERIES)]
-        pts = [(sx(i), sy(v)) for i, v in enumerate(values) if v is not None]
-        if len(pts) > 1:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
-                         'stroke-width="1.4"/>')
-        for x, y in pts:
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.4" fill="{colour}"/>')
-        if pts:
-            ends.append((*pts[-1], group, colour))
-    parts += _end_labels(ends, left + plot_w)
+        y = top + 12 * k
+        parts.append(f'<line x1="{x_leg}" y1="{y:.1f}" x2="{x_leg + 14}" y2="{y:.1f}" '
+                     f'stroke="{colour}" stroke-width="1.3"/>')
+        parts.append(_marker(k, x_leg + 7, y, colour))
+        parts.append(_text(x_leg + 18, y + 3, _wrap(group, 21, 1)[0], 8, fill=INK))
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def _end_labels(ends: list[tuple[float, float, str, str]], x_max: float) -> list[str]:
-    """Name each line at the right edge, nudged apart so that no two labels overlap."""
-    out, last_y = [], -1e9
-    for _, y, group, colour in sorted(ends, key=lambda e: e[1]):
-        y = max(y + 3, last_y + 10)
-        last_y = y
-        out.append(_text(x_max + 6, y, group[:20], 8.5, fill=colour))
-    return out
+# --------------------------------------------------------------------------- what to show
+
+
+def _criterion(doc: Mapping[str, Any], match) -> Mapping[str, Any] | None:
+    for c in (doc.get("standard") or {}).get("criteria", []):
+        ev = c.get("evidence") or {}
+        if c.get("kind") == "measured" and match(ev):
+            return c
+    return None
+
+
+def _threshold(c: Mapping[str, Any] | None, default: float) -> float:
+    t = ((c or {}).get("evidence") or {}).get("threshold")
+    return float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else default
+
+
+def calibration_view(doc: Mapping[str, Any], alpha: float = 0.05) -> dict[str, Any]:
+    """Which groups the calibration section shows a reliability diagram for, and why.
+
+    The threshold is the Standard's for the expected calibration error within groups (F3 in
+    the Essex Standard; 0.05 when no Standard was applied).  A group is **flagged** when that
+    criterion is not met for it or its ECE interval lies wholly above the threshold, and
+    **near the threshold** when its ECE is larger than chance alone gives (consistency test
+    ``p < alpha``) and its interval reaches the threshold.  Every other group's calibration is
+    consistent with the threshold or with noise, and its figures are in the table only.
+    """
+    crit = _criterion(doc, lambda ev: ev.get("source") == "calibration"
+                      and ev.get("metric") == "expected_calibration_error")
+    threshold = _threshold(crit, 0.05)
+    verdicts: dict[tuple[str, str], str] = {}
+    for g in ((crit or {}).get("evidence") or {}).get("groups") or []:
+        verdicts[(str(g.get("attribute")), str(g.get("group")))] = str(g.get("verdict"))
+    for g in ((crit or {}).get("evidence") or {}).get("not_assessable") or []:
+        verdicts.setdefault((str(g.get("attribute")), str(g.get("group"))),
+                            "insufficient evidence")
+    status: dict[str, dict[str, dict[str, Any]]] = {}
+    cal = doc.get("calibration") or {}
+    for attr, block in cal.items():
+        if not isinstance(block, Mapping) or "groups" not in block:
+            continue
+        status[attr] = {}
+        for label, g in block["groups"].items():
+            ece = (g.get("metrics") or {}).get("expected_calibration_error") or {}
+            verdict = verdicts.get((attr, label)) if crit else None
+            ci, p = ece.get("ci"), ece.get("p_value")
+            why = None
+            if verdict == "not met" or (ci and ci[0] > threshold):
+                why = "flagged"
+            elif ci and p is not None and p < alpha and ci[1] >= threshold:
+                why = "near the threshold"
+            status[attr][label] = {"verdict": verdict, "focus": why}
+    return {"threshold": threshold, "criterion": (crit or {}).get("id"), "status": status,
+            "alpha": alpha}
+
+
+def _significant(d: Mapping[str, Any] | None, alpha: float, margin: float,
+                 overall: float | None = None) -> bool:
+    """``q < alpha`` and a change of at least ``margin`` — beyond everyone's change, if given."""
+    if not d or d.get("value") is None or d.get("q_value") is None:
+        return False
+    return d["q_value"] < alpha and abs(d["value"] - (overall or 0.0)) >= margin
+
+
+def drift_view(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The groups where something moved between the reference and the audited data.
+
+    A group moved when a feature or its score has a moderate or major shift within it; when its
+    calibration-in-the-large changed by at least the margin (the Standard's for calibration
+    drift, R5 in the Essex Standard; 0.05 otherwise) with ``q < alpha``; when its flag rate or
+    base rate changed by at least the margin more than everyone's did (a change shared by all
+    groups is shown once, for everyone), with ``q < alpha``; or when it is new or vanished.
+    Rate changes of a group below the minimum size on either side are not counted.
+    Protected columns first, then intersections.
+    """
+    dr = doc.get("drift") or {}
+    alpha = ((dr.get("settings") or {}).get("multiple_testing") or {}).get("alpha", 0.05)
+    crit = _criterion(doc, lambda ev: "calibration_in_the_large" in str(ev.get("path") or ""))
+    margin = _threshold(crit, 0.05)
+    shifted = ("moderate shift", "major shift")
+    overall = {k: ((dr.get(k) or {}).get("difference") or {}).get("value")
+               for k in ("predicted_rate", "base_rate")}
+    rows: list[dict[str, Any]] = []
+    for source in ("by_group", "by_intersection"):
+        for attr, block in (dr.get(source) or {}).items():
+            for label, e in block.get("groups", {}).items():
+                feats = [(f, x) for f, x in e.get("features", {}).items()
+                         if x.get("verdict") in shifted]
+                if (e.get("score") or {}).get("verdict") in shifted:
+                    feats.append(("score", e["score"]))
+                rates = [k for k in ("predicted_rate", "base_rate")
+                         if _significant((e.get(k) or {}).get("difference"), alpha, margin,
+                                         overall.get(k))]
+                if _significant((e.get("calibration_in_the_large") or {}).get("difference"),
+                                alpha, margin):
+                    rates.append("calibration_in_the_large")
+                if e.get("small"):
+                    rates = []  # too few people on one side: insufficient evidence
+                if feats or rates or e.get("status", "present") != "present":
+                    rows.append({"attribute": attr, "group": label, "entry": e,
+                                 "features": feats, "rates": rates,
+                                 "intersection": source == "by_intersection"})
+    items = list((dr.get("features") or {}).items())
+    if (dr.get("score") or {}).get("psi") is not None:
+        items.append(("score", dr["score"]))
+    # Largest PSI first; a feature with no PSI (no rows on one side) last, in its order.
+    items.sort(key=lambda kv: -kv[1]["psi"] if kv[1].get("psi") is not None else math.inf)
+    mix_top = {}
+    for attr, mix in (dr.get("group_mix") or {}).items():
+        moved = [(abs(g["difference"]["value"]), label, g) for label, g in mix["groups"].items()
+                 if g["difference"].get("value") is not None]
+        if moved:
+            _, label, g = max(moved, key=lambda t: t[0])
+            mix_top[attr] = (label, g)
+    return {"rows": rows, "alpha": alpha, "margin": margin, "features": items,
+            "mix_top": mix_top, "criterion": (crit or {}).get("id")}
+
+
+#: Error rates shown in the over-time chart, in this order, when they were measured.
+ERROR_RATES = ("false_positive_rate", "false_negative_rate", "true_positive_rate")
+
+
+def over_time_panels(ot: Mapping[str, Any], attr: str) -> list[tuple[str, Any]]:
+    """The series of each error rate's gap for one attribute (``gap_panels_chart`` input).
+
+    True positive rate is shown only when false negative rate was not measured (its gap is
+    the negative of the false negative rate's).  Without outcomes, the selection rate.
+    """
+    from .html import METRIC_LABELS
+
+    measured = list(ot.get("metrics") or [])
+    names = [m for m in ERROR_RATES if m in measured]
+    if "false_negative_rate" in names and "true_positive_rate" in names:
+        names.remove("true_positive_rate")
+    if not names:
+        names = [m for m in ("selection_rate",) if m in measured] or measured[:1]
+    trend = ot["trends"][attr]
+    ref = trend["reference_group"]
+    panels = []
+    for m in names:
+        series: dict[str, list[float | None]] = {}
+        for group in trend["groups"]:
+            values: list[float | None] = []
+            for w in ot["windows"]:
+                blk = w["attributes"][attr]["groups"]
+                g, r = blk.get(group), blk.get(ref)
+                ok = g and r and not g["small"] and not r["small"]
+                values.append(g["disparities"][m]["difference"]["value"] if ok else None)
+            if any(v is not None for v in values):
+                series[group] = values
+        panels.append((METRIC_LABELS.get(m, m), series))
+    return panels
 
 
 def register(env: Any) -> None:
-    """Expose the chart functions to templates (called by ``render.html.environment``)."""
-    env.globals.update(reliability_chart=reliability_chart, psi_chart=psi_chart,
-                       gap_series_chart=gap_series_chart)
+    """Expose the chart and view functions to templates (``render.html.environment``)."""
+    env.globals.update(reliability_chart=reliability_chart, shift_chart=shift_chart,
+                       gap_panels_chart=gap_panels_chart, calibration_view=calibration_view,
+                       drift_view=drift_view, over_time_panels=over_time_panels)
