@@ -136,6 +136,11 @@ def interview(standard: Standard, path: Path, *, review: bool = False,
     stopped = False
     for i, c in enumerate(todo, start=1):
         _show(c, i, len(todo))
+        if c.id in answers:  # --review: show what is on file before asking again
+            old = answers[c.id]
+            click.echo(f"  On file: {old.answer}, by {old.answered_by} ({old.role}) on "
+                       f"{old.date}: {old.explanation}")
+            click.echo("  Answer 'skip' to keep it.")
         result = _ask_one(c, who, prompt, today)
         if result == QUIT:
             stopped = True

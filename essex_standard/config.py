@@ -260,6 +260,15 @@ def _optional_str(section: Mapping[str, Any], key: str, where: str, src: str) ->
     return str(value)
 
 
+def _parse_positive_label(value: Any, src: str) -> Any:
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    raise ConfigError(
+        f"{src}: 'data.positive_label' is {value!r}; give the single value that means 'has the "
+        "outcome' / 'flagged', e.g. 1, true or \"re-referred\"."
+    )
+
+
 def _parse_data(section: Any, src: str, base_dir: Path, require_path: bool) -> DataConfig:
     if not isinstance(section, Mapping):
         raise ConfigError(f"{src}: 'data' must be a mapping with at least 'path' and 'y_true'.")
@@ -276,7 +285,7 @@ def _parse_data(section: Any, src: str, base_dir: Path, require_path: bool) -> D
         y_score=_optional_str(section, "y_score", "data", src),
         y_pred=_optional_str(section, "y_pred", "data", src),
         threshold=_parse_threshold(threshold, src) if threshold is not None else None,
-        positive_label=section.get("positive_label", 1),
+        positive_label=_parse_positive_label(section.get("positive_label", 1), src),
         score_range=_parse_score_range(score_range, src) if score_range is not None else None,
         reference=(base_dir / str(reference)) if reference is not None else None,
         time=_optional_str(section, "time", "data", src),
@@ -452,9 +461,21 @@ def parse_config(
             "('threshold: {top_percent: 10}')."
         )
     protected = _parse_protected(raw["protected"], src)
+    roles = {"data.y_true": data.y_true, "data.y_score": data.y_score, "data.y_pred": data.y_pred,
+             "data.time": data.time}
+    for attr in protected:
+        for key, column in roles.items():
+            if attr.column == column:
+                raise ConfigError(
+                    f"{src}: 'protected' names '{attr.column}', which is also '{key}'. A protected "
+                    "characteristic is who a person is (e.g. ethnicity, sex, age band), not an "
+                    "outcome, score or date."
+                )
     intersections = _parse_intersections(raw.get("intersections"), protected, src)
 
     seed = _expect(raw.get("seed", 0), int, "seed", src, "a whole number")
+    if not 0 <= seed < 2**63:
+        raise ConfigError(f"{src}: 'seed' is {seed}; use a whole number from 0 upwards.")
     bootstrap = _expect(raw.get("bootstrap", 1000), int, "bootstrap", src, "a whole number")
     if bootstrap != 0 and bootstrap < 100:
         raise ConfigError(

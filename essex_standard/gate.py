@@ -48,6 +48,11 @@ class BaselineComparison:
     checked: dict[str, int] = field(default_factory=dict)
     regressions: list[Regression] = field(default_factory=list)
     family_level: float = 0.95
+    reference_changes: list[str] = field(default_factory=list)
+    """Attributes whose reference group differs between the audits: their disparities measure
+    something else now, so they cannot be checked, and the gate fails rather than pass them."""
+    unmatched: int = 0
+    """Baseline disparities with no counterpart now (e.g. a group too small to judge)."""
 
 
 @dataclass
@@ -68,7 +73,9 @@ class GateOutcome:
 
     @property
     def passed(self) -> bool:
-        return self.verdict_passes and not (self.baseline and self.baseline.regressions)
+        return self.verdict_passes and not (
+            self.baseline and (self.baseline.regressions or self.baseline.reference_changes)
+        )
 
 
 def standard_section(doc: Mapping[str, Any], source: str) -> Mapping[str, Any]:
@@ -109,6 +116,20 @@ def _pairs(doc: Mapping[str, Any], baseline: Mapping[str, Any]
     return [(k[0], new[k][0], new[k][1], old[k][1]) for k in sorted(new, key=str) if k in old]
 
 
+def _reference_changes(doc: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[str]:
+    """Attributes audited in both whose reference group is not the same."""
+    out = []
+    for attr, section in doc.get("fairness", {}).items():
+        before = baseline.get("fairness", {}).get(attr)
+        if before and before.get("reference_group") != section.get("reference_group"):
+            out.append(
+                f"{attr}: the reference group changed from {before.get('reference_group')!r} "
+                f"to {section.get('reference_group')!r}, so its disparities cannot be compared "
+                "with the baseline. Declare 'reference:' for it in the audit config."
+            )
+    return out
+
+
 def compare_baseline(doc: Mapping[str, Any], baseline: Mapping[str, Any],
                      family_level: float = 0.95) -> BaselineComparison:
     """Find disparities that got worse than in ``baseline`` beyond their uncertainty.
@@ -120,7 +141,9 @@ def compare_baseline(doc: Mapping[str, Any], baseline: Mapping[str, Any],
     change lies on that side of zero.
     """
     pairs = _pairs(doc, baseline)
-    out = BaselineComparison(family_level=family_level)
+    out = BaselineComparison(family_level=family_level,
+                             reference_changes=_reference_changes(doc, baseline))
+    out.unmatched = len(_pairs(baseline, baseline)) - len(pairs)
     if not pairs:
         return out
     level = 1 - (1 - family_level) / len(pairs)
@@ -176,6 +199,10 @@ def report_text(outcome: GateOutcome) -> str:
         lines.append(f"Baseline: {checks} disparities compared, "
                      f"{len(outcome.baseline.regressions)} got worse.")
         lines += [f"  REGRESSION {r.describe()}" for r in outcome.baseline.regressions]
+        lines += [f"  NOT COMPARABLE {why}" for why in outcome.baseline.reference_changes]
+        if outcome.baseline.unmatched:
+            lines.append(f"  {outcome.baseline.unmatched} baseline disparities have no "
+                         "counterpart in this audit (a group or comparison not judged now).")
     relaxed = " (--allow-incomplete)" if outcome.allow_incomplete else ""
     lines.append(f"Gate: {'PASSED' if outcome.passed else 'FAILED'}{relaxed}")
     return "\n".join(line for line in lines if line) + "\n"
@@ -216,6 +243,11 @@ def junit_xml(outcome: GateOutcome) -> str:
                 text = "\n".join(r.describe() for r in found)
                 ET.SubElement(case, "failure", message=f"{len(found)} disparities got worse",
                               type="regression").text = text
+        if outcome.baseline.reference_changes:
+            case = _case(suite, "essex-standard.baseline", "baseline comparable")
+            ET.SubElement(case, "failure", message="reference groups changed",
+                          type="not comparable").text = "\n".join(
+                outcome.baseline.reference_changes)
     case = _case(suite, "essex-standard", "overall verdict")
     if not outcome.passed:
         ET.SubElement(case, "failure", message=f"Gate failed: {outcome.verdict}",

@@ -16,6 +16,9 @@ import pandas as pd
 from .errors import DataError
 
 MISSING = "(missing)"
+#: More distinct values than this is not a protected characteristic but, most likely, a number
+#: or an identifier named by mistake; an audit over thousands of one-person groups is useless.
+MAX_GROUPS = 100
 INTERSECTION_SEP = " & "
 
 
@@ -89,6 +92,12 @@ def _pick_reference(
 def make_grouping(name: str, values: pd.Series, reference: str | None = None) -> Grouping:
     """Code one protected attribute."""
     codes, labels = encode(values)
+    if len(labels) > MAX_GROUPS:
+        raise DataError(
+            f"protected attribute '{name}' has {len(labels):,} distinct values; a protected "
+            f"characteristic should be a category with at most {MAX_GROUPS} groups (e.g. an age "
+            "band, not an age in days). Group the values into bands first."
+        )
     ref, rule = _pick_reference(name, codes, labels, reference)
     return Grouping(name, (name,), codes, labels, ref, rule)
 

@@ -64,7 +64,7 @@ def read_table(
     try:
         if suffix == ".csv":
             header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-            _check_columns(shown, wanted, list(header))
+            _check_columns(shown, wanted, list(header), role)
             frame = pd.read_csv(
                 path,
                 usecols=wanted,
@@ -81,7 +81,7 @@ def read_table(
                     "pip install 'essex-standard[parquet]'."
                 ) from None
             names = pq.read_schema(path).names
-            _check_columns(shown, wanted, names)
+            _check_columns(shown, wanted, names, role)
             frame = pd.read_parquet(path, columns=wanted)
             for c in text:
                 if c in frame:
@@ -90,14 +90,19 @@ def read_table(
         raise
     except pd.errors.EmptyDataError:
         raise DataError(f"{shown}: the {role} file is empty; it needs a header and rows.") from None
-    except (UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError) as exc:
+    except UnicodeDecodeError:
+        raise DataError(
+            f"{shown}: the {role} file is not UTF-8 text. Re-save it as UTF-8 CSV (in Excel: "
+            "'CSV UTF-8'), or as Parquet."
+        ) from None
+    except (pd.errors.ParserError, OSError, ValueError) as exc:
         raise DataError(f"{shown}: could not read the {role} file: {exc}.") from None
     if len(frame) == 0:
         raise DataError(f"{shown}: the {role} file has a header but no rows.")
     return frame
 
 
-def _check_columns(shown: str, wanted: list[str], present: list[str]) -> None:
+def _check_columns(shown: str, wanted: list[str], present: list[str], role: str) -> None:
     import difflib
 
     for col in wanted:
@@ -107,5 +112,9 @@ def _check_columns(shown: str, wanted: list[str], present: list[str]) -> None:
             listed = ", ".join(present[:30]) + (" ..." if len(present) > 30 else "")
             raise DataError(
                 f"{shown}: there is no column '{col}'.{hint} The columns are: {listed}. "
-                "Fix the column name in the config."
+                + (
+                    "Fix the column name in the config."
+                    if role == "data"
+                    else f"The {role} file needs the same columns as the data file."
+                )
             )

@@ -82,14 +82,19 @@ def _input_record(role: str, path: Path, base: Path, rows: int | None) -> dict[s
     return record
 
 
-def prepare(frame: pd.DataFrame, cfg: AuditConfig, source: str = "the data") -> AuditData:
+def prepare(
+    frame: pd.DataFrame,
+    cfg: AuditConfig,
+    source: str = "the data",
+    fix: str = "Fix the name in the config.",
+) -> AuditData:
     """Turn a data frame into arrays and groupings (shared by files and ``audit_frame``)."""
     d = cfg.data
     if len(frame) == 0:
         raise DataError(f"{source}: there are no rows to audit.")
     for col in _columns_needed(cfg)[0]:
         if col not in frame.columns:
-            raise DataError(f"{source}: there is no column '{col}'. Fix the name in the config.")
+            raise DataError(f"{source}: there is no column '{col}'. {fix}")
     frame = frame.reset_index(drop=True)
     y_true = None
     if d.y_true:
@@ -119,7 +124,10 @@ def prepare(frame: pd.DataFrame, cfg: AuditConfig, source: str = "the data") -> 
     groupings: list[Grouping] = []
     by_column: dict[str, Grouping] = {}
     for attr in cfg.protected:
-        g = make_grouping(attr.column, frame[attr.column], attr.reference)
+        try:
+            g = make_grouping(attr.column, frame[attr.column], attr.reference)
+        except DataError as exc:
+            raise DataError(f"{source}: {exc}") from None
         groupings.append(g)
         by_column[attr.column] = g
     for combo in cfg.intersections:

@@ -160,6 +160,15 @@ def audit_frame(
     np.float64(1.0)
     """
     reference = reference or {}
+    if isinstance(sensitive_features, str):
+        sensitive_features = [sensitive_features]
+    elif not all(isinstance(c, str) for c in sensitive_features):
+        from .errors import ConfigError
+
+        raise ConfigError(
+            "audit_frame(): 'sensitive_features' must be column names of the DataFrame "
+            "(e.g. ['ethnicity', 'sex']), not the values themselves."
+        )
     data_section: dict[str, Any] = {
         k: v for k, v in {"y_true": y_true, "y_pred": y_pred, "y_score": y_score,
                           "threshold": threshold, "time": time}.items() if v is not None
@@ -178,7 +187,9 @@ def audit_frame(
         **settings,
     }
     cfg = parse_config(raw, source="audit_frame()", require_path=False)
-    data = prepare(df, cfg, source="the DataFrame")
+    data = prepare(
+        df, cfg, source="the DataFrame", fix="Check the column names given to audit_frame()."
+    )
     if reference_df is not None:
         from .metrics.drift import drift_features
         from .reference import reference_from_frame

@@ -19,7 +19,10 @@ from .errors import DataError
 
 def _first_bad(series: pd.Series, bad: np.ndarray) -> str:
     idx = int(np.flatnonzero(bad)[0])
-    return f"row {idx + 2} of the file (value {series.iloc[idx]!r})"
+    value = series.iloc[idx]
+    value = value.item() if hasattr(value, "item") else value  # np.float64(1.0) → 1.0
+    shown = "missing" if pd.isna(value) else repr(value)
+    return f"row {idx + 2} of the file (value {shown})"
 
 
 def binary_column(series: pd.Series, positive_label: Any, src: str, role: str) -> np.ndarray:

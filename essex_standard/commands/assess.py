@@ -54,7 +54,13 @@ def command(config: Path | None, standard_file: Path | None, out: Path | None,
         return
     click.echo(f"Self-assessment against {standard.title} {standard.version}; answers are "
                f"saved to {path} after each one.")
-    state = interview(standard, path, review=review)
+    try:
+        state = interview(standard, path, review=review)
+    except click.exceptions.Abort:
+        # Ctrl-C or the end of input: every answer given so far is already saved.
+        click.echo(f"\nStopped. The answers given so far are saved in {path}; run the same "
+                   "command again to resume.")
+        return
     click.echo("")
     click.echo(f"{len(state.answered)} of {len(state.answered) + len(state.unanswered)} "
                f"attested criteria answered; saved to {path}.")

@@ -264,14 +264,42 @@ def normalise_threshold(value: Any) -> float | tuple[float, float] | None:
     return float(value)
 
 
+def known_metrics() -> dict[str, tuple[str, ...]]:
+    """The metric names each ``source`` section of results.json holds.
+
+    A misspelt metric in a forked Standard must fail when the file is read, not turn quietly
+    into "not assessed" at every audit.
+    """
+    from ..metrics.calibration import METRIC_NAMES as CALIBRATION
+    from ..metrics.rates import RATES
+
+    rates = (*RATES, "roc_auc")
+    return {"fairness": (*rates, "n", "share"), "overall": rates, "calibration": CALIBRATION}
+
+
 def _metrics(ctx: _Ctx, section: Any, key_path: str) -> tuple[str, ...]:
     value = section.get("metric")
     if isinstance(value, str) and value.strip():
-        return (value.strip(),)
-    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
-        return tuple(value)
-    raise ctx.fail(section, "metric" if "metric" in section else None, f"{key_path}.metric",
-                   f"must be a metric name or a list of them, not {value!r}.")
+        names: tuple[str, ...] = (value.strip(),)
+    elif isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        names = tuple(value)
+    else:
+        raise ctx.fail(section, "metric" if "metric" in section else None, f"{key_path}.metric",
+                       f"must be a metric name or a list of them, not {value!r}.")
+    known = known_metrics()
+    source = section.get("source")
+    if source not in known:
+        raise ctx.fail(section, "source", f"{key_path}.source",
+                       f"is {source!r}; use one of {', '.join(known)}, or 'path' for any other "
+                       "figure in results.json.")
+    for name in names:
+        if name not in known[source]:
+            close = difflib.get_close_matches(name, known[source], n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise ctx.fail(section, "metric", f"{key_path}.metric",
+                           f"names '{name}', which the '{source}' section does not have.{hint} "
+                           f"Known: {', '.join(known[source])}.")
+    return names
 
 
 def _measure(ctx: _Ctx, parent: Any, key_path: str, default: EvidenceRule) -> Measure:
