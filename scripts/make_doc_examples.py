@@ -15,7 +15,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {"childrens-social-care": "examples/childrens-social-care/audit.yaml",
+            "childrens-social-care-later": "examples/childrens-social-care/audit-later.yaml",
             "compas": "examples/compas/audit.yaml"}
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--hide-scrollbars"]
+
+
+def screenshot_html(html: Path, target: Path, height: int = 2400) -> None:
+    """Screenshot an HTML report in headless Chromium (a fresh profile each time)."""
+    import tempfile
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        print("chromium not found: HTML screenshots not regenerated", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                        f"--window-size=1400,{height}", f"--screenshot={target}",
+                        html.resolve().as_uri()], check=True, capture_output=True, timeout=120)
+    print(target.relative_to(ROOT))
 
 
 def main() -> int:
@@ -40,6 +58,9 @@ def main() -> int:
                 print(target.with_suffix(".png").relative_to(ROOT))
     else:
         print("pdftoppm not found: screenshots not regenerated", file=sys.stderr)
+    src = ROOT / "docs" / "examples" / "childrens-social-care"
+    for report in ("public-report", "technical-report"):
+        screenshot_html(src / f"{report}.html", ROOT / "docs" / "img" / f"{report}-html.png")
     return 0
 
 

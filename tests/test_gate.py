@@ -195,24 +195,3 @@ def test_gate_without_standard_section_is_bad_input(tmp_path, compas_result, run
 def test_gate_help_lists_exit_codes():
     result = CliRunner().invoke(cli, ["gate", "--help"])
     assert "Exits 0\n  when the Standard is met" in result.output and "--baseline" in result.output
-
-
-@pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])
-def test_ci_examples_call_the_gate_with_real_options(name):
-    import shlex
-
-    import yaml
-
-    from essex_standard.commands.gate import command
-
-    text = (Path(__file__).resolve().parent.parent / "examples" / "ci" / name).read_text(
-        encoding="utf-8")
-    workflow = yaml.safe_load(text)
-    assert workflow
-    gate_lines = [ln for ln in text.replace(">-\n", " ").split("\n") if "essex-standard gate" in ln]
-    joined = " ".join(" ".join(text.split()).split("essex-standard gate")[1:2])
-    assert gate_lines and "--junit" in joined and "--baseline" in joined
-    options = {opt for p in command.params for opt in getattr(p, "opts", [])}
-    for token in shlex.split(joined):
-        if token.startswith("--"):
-            assert token in options, token
