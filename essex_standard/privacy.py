@@ -56,6 +56,38 @@ PRESETS: dict[str, dict[str, Any]] = {
         "convention": "NHS Digital (NHS England): counts from 1 to 7 are suppressed; zeros shown",
     },
 }
+PRESET_NAMES = {"default": "essex-standard default", "dfe": "Department for Education",
+                "nhs": "NHS Digital (NHS England)"}
+
+
+def describe_rule(min_cell: int, suppress_zero: bool) -> str:
+    """The suppression rule in words, from the settings actually applied.
+
+    >>> describe_rule(10, True)
+    'counts from 0 to 9 are suppressed'
+    >>> describe_rule(10, False), describe_rule(1, False)
+    ('counts from 1 to 9 are suppressed; zeros shown', 'no counts are suppressed')
+    """
+    if min_cell <= 1:
+        return "zero counts are suppressed" if suppress_zero else "no counts are suppressed"
+    if suppress_zero:
+        return f"counts from 0 to {min_cell - 1} are suppressed"
+    if min_cell == 2:
+        return "counts of 1 are suppressed; zeros shown"
+    return f"counts from 1 to {min_cell - 1} are suppressed; zeros shown"
+
+
+def convention_text(settings: Mapping[str, Any]) -> str:
+    """The legend for a settings dict: the preset's name, changed or not, and the actual rule."""
+    min_cell = int(settings.get("min_cell", 10))
+    suppress_zero = bool(settings.get("suppress_zero", True))
+    rule = describe_rule(min_cell, suppress_zero)
+    preset = settings.get("preset", "default")
+    base = PRESETS.get(preset)
+    name = PRESET_NAMES.get(preset, str(preset))
+    if base and (base["min_cell"], base["suppress_zero"]) == (min_cell, suppress_zero):
+        return f"{name}: {rule}"
+    return f"{rule} (set in the audit config)"
 PRIVACY_KEYS = ("preset", "min_cell", "suppress_zero")
 
 
@@ -94,7 +126,6 @@ def resolve_privacy(section: Any, src: str = "<config>") -> dict[str, Any]:
                 "(counts below it are suppressed in public outputs; 10 is the default)."
             )
         out["min_cell"] = value
-        out["convention"] = f"counts below {value} are suppressed (set in the audit config)"
     if "suppress_zero" in section:
         value = section["suppress_zero"]
         if not isinstance(value, bool):
@@ -102,6 +133,7 @@ def resolve_privacy(section: Any, src: str = "<config>") -> dict[str, Any]:
                 f"{src}: 'privacy.suppress_zero' must be true or false, not {value!r}."
             )
         out["suppress_zero"] = value
+    out["convention"] = convention_text(out)
     return out
 
 

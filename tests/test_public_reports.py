@@ -13,6 +13,7 @@ from _reports_support import json_counts, small_numbers, visible_text
 
 from essex_standard.render.atrs import render_atrs_json, render_atrs_markdown
 from essex_standard.render.model_card import (
+    meta_text,
     render_model_card_json,
     render_model_card_markdown,
 )
@@ -114,8 +115,13 @@ def test_names_cannot_inject_markup(public_outputs):
             continue  # JSON is data: json.dumps keeps it structurally intact
         if fname.endswith(".md"):
             front, body = text.split("\n---\n", 1) if text.startswith("---") else ("", text)
-            if front:  # YAML metadata: quoted data, read back intact
-                assert yaml.safe_load(front[4:])["model-index"][0]["name"] == "Model " + EVIL
+            if front:  # YAML metadata: Hugging Face shows it as HTML, so no markup survives
+                meta = yaml.safe_load(front[4:])
+                names = [meta["model-index"][0]["name"]] + [
+                    m["name"] for m in meta["model-index"][0]["results"][0]["metrics"]]
+                assert names[0] == meta_text("Model " + EVIL)
+                assert "＜script＞" in names[0]
+                assert not any(c in n for n in names for c in "<>"), names
             text = body
         assert not re.search(r"(?<!\\)<script", text), fname
         if fname.endswith(".md"):
@@ -229,3 +235,120 @@ def test_report_command_on_a_missing_file_exits_2(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "essex_standard", "report",
                            str(tmp_path / "nope.json")], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def _with_f2_override(result, threshold=0.2):
+    """The CSC results as if the config said ``standard: {overrides: {F2: {threshold: ...}}}``
+    (what the judge writes: the override, and the criterion's evidence judged by it)."""
+    from essex_standard.result import AuditResult
+
+    doc = json.loads(result.to_json())
+    std = doc["standard"]
+    std["overrides"] = {**(std.get("overrides") or {}), "F2": {"threshold": threshold}}
+    f2 = next(c for c in std["criteria"] if c["id"] == "F2")
+    f2["evidence"]["threshold"] = threshold
+    f2["evidence"]["rule"] = f"difference within ±{threshold} of the reference group's"
+    return AuditResult(doc)
+
+
+def test_overrides_are_shown_in_every_public_output(csc_result):
+    result = _with_f2_override(csc_result)
+    text = visible_text(render_public_html(result))
+    # The rule applied, not the Standard's default, and the change said plainly.
+    assert "by no more than 10 percentage points" not in text
+    assert "must not differ from the comparison group's by more than 20 in every 100" in text
+    assert "We changed this check: the limit went from 10 in every 100" in text
+    assert "to 20 in every 100" in text
+    assert "Changes we made to the checks" in text
+    # R1's owner-declared threshold (from the example config) is listed too.
+    assert "We set the limit for this check" in text and "0.65" in text
+    card = render_model_card_markdown(result)
+    assert "changed by the model owner from 0.1 (the Standard's default) to 0.2" in card
+    mct = render_model_card_json(result)
+    assert "Essex Standard override: F2" in mct
+    atrs = render_atrs_markdown(result)
+    assert "F2 (Error rates are balanced across groups): threshold changed by the model owner " \
+           "from 0.1" in atrs
+    assert "threshold changed by the model owner from 0.1" in render_atrs_json(result)
+    # Without the override the default rule is stated, and no change is claimed.
+    plain = visible_text(render_public_html(csc_result))
+    assert "more than 10 in every 100" in plain and "We changed this check" not in plain
+    assert "F2" not in " ".join(
+        line for line in render_model_card_markdown(csc_result).splitlines()
+        if "changed by the model owner" in line)
+
+
+def test_technical_report_shows_the_applied_rule(csc_result):
+    from essex_standard.render.html import render_technical_html
+
+    html = render_technical_html(_with_f2_override(csc_result))
+    assert "from 0.1 (the Standard&#39;s default) to 0.2" in html
+    f2 = html[html.index('id="crit-F2"'):html.index('id="crit-F3"')]
+    assert "10 percentage points" not in f2 and "±0.2" in f2
+
+
+def test_public_report_explains_the_tradeoff_and_priority(csc_result, compas_result):
+    text = visible_text(render_public_html(csc_result))
+    assert "Kleinberg" in text and "Chouldechova" in text
+    assert csc_result.doc["model"]["fairness_priority"].split(";")[0] in text
+    compas = visible_text(render_public_html(compas_result))
+    assert "A choice we had to make" in compas and "What we chose." in compas
+
+
+def test_public_cover_is_plain_and_names_the_characteristic(csc_result, compas_result):
+    html = render_public_html(csc_result)
+    cover = visible_text(html[html.index('<header class="cover">'):html.index("</header>")])
+    assert cover.count("does not meet the Essex Standard") == 1
+    assert "criteria" not in cover and "F1" not in cover
+    assert "It failed 3 of the 20 checks that it must pass." in cover
+    text = visible_text(html)
+    assert re.search(r"Who it affects\.\s+age band 0-4 and 16-17", text)
+    compas = visible_text(render_public_html(compas_result))
+    assert "that outcome" not in compas and "outcome the model looks for" not in compas
+    assert "Of every 100 people who did not have the outcome the model predicts" in compas
+
+
+def test_privacy_legend_describes_the_rule_applied(csc_result):
+    from essex_standard.privacy import resolve_privacy
+    from essex_standard.result import AuditResult
+
+    doc = json.loads(csc_result.to_json())
+    doc["settings"]["privacy"] = resolve_privacy({"suppress_zero": False})
+    text = visible_text(render_public_html(AuditResult(doc)))
+    assert "from 0 to 9" not in text
+    assert "counts from 1 to 9 are suppressed; zeros shown" in text
+    assert "We show zeros" in text
+    doc["settings"]["privacy"] = {"preset": "default", "min_cell": 10, "suppress_zero": False,
+                                  "convention": "essex-standard default: counts from 0 to 9 "
+                                                "are suppressed"}  # an older, stale legend
+    assert "from 0 to 9" not in visible_text(render_public_html(AuditResult(doc)))
+    assert "zeros shown" in render_atrs_markdown(AuditResult(doc))
+    assert "zeros shown" in render_model_card_markdown(AuditResult(doc))
+
+
+def test_model_card_metadata_is_inert():
+    import essex_standard
+
+    img = "<img src=x onerror=alert(1)>"
+    df = pd.DataFrame({"g": [img] * 60 + ["B"] * 60, "y": [0, 1] * 60, "p": [1, 0, 0] * 40})
+    result = essex_standard.audit_frame(df, y_true="y", y_pred="p", sensitive_features=["g"],
+                                        bootstrap=0, model={"name": f"M {img}"})
+    md = render_model_card_markdown(result)
+    front = md.split("\n---\n", 1)[0]
+    assert "<img" not in front and "onerror=alert(1)>" not in front
+    meta = yaml.safe_load(front[4:])
+    names = [m["name"] for m in meta["model-index"][0]["results"][0]["metrics"]]
+    assert meta["model-index"][0]["name"] == "M ＜img src=x onerror=alert(1)＞"
+    assert any("＜img" in n for n in names) and not any("<" in n for n in names)
+
+
+def test_audit_help_lists_every_output():
+    from click.testing import CliRunner
+
+    from essex_standard.cli import cli
+    from essex_standard.outputs import renderers
+
+    out = CliRunner().invoke(cli, ["audit", "--help"]).output
+    for name in renderers():
+        assert name in out, name
+    assert "nine files" in out and len(renderers()) == 9

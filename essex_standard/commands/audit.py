@@ -20,8 +20,20 @@ import click
 def command(config: Path, out_dir: Path) -> None:
     """Audit the model described by CONFIG (an audit.yaml) and write the reports.
 
-    Writes OUT/results.json and OUT/technical-report.html. Exits 0 when the audit completes,
-    whatever the verdict (use 'essex-standard gate' to fail a release), and 2 on bad input.
+    \b
+    Writes nine files into OUT (all or none):
+      results.json           every figure and verdict (the reports are rendered from it)
+      technical-report.html  for reviewers; every figure, not for publication
+      technical-report.pdf   the same, paginated for print
+      public-report.html     plain-English report for residents (small counts hidden)
+      public-report.pdf      the same, as PDF
+      model-card.md          model card with Hugging Face metadata
+      model-card.json        the same as Model Card Toolkit JSON
+      atrs.json              UK Algorithmic Transparency Recording Standard record
+      atrs.md                the same record as Markdown
+
+    Exits 0 when the audit completes, whatever the verdict (use 'essex-standard gate' to fail
+    a release), and 2 on bad input.
     """
     from ..outputs import write_outputs
     from ..pipeline import audit

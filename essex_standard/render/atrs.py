@@ -14,8 +14,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..privacy import convention_text
 from ..result import AuditResult
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
+from .rules import override_line, overrides
 
 ATRS_VERSION = "3.0"
 ATRS_SCHEMA_FILE = "atrs-v3.0.schema.json"
@@ -64,6 +66,12 @@ def _fairness(facts: PublicFacts) -> str:
     if std:
         parts.append(f"Essex Standard {std.get('version', '')}: {std['verdict']}. "
                      f"{std.get('summary') or ''}".strip())
+        changed = overrides(doc)
+        if changed:
+            parts.append("The model owner changed the Standard for this audit: "
+                         + " ".join(override_line(o) for o in changed))
+        else:
+            parts.append("The Standard was applied without overrides.")
     else:
         parts.append("The Essex Standard has not been applied to this audit.")
     w = words(doc.get("model") or {})
@@ -142,8 +150,9 @@ def atrs_record(result: AuditResult) -> dict[str, Any]:
         "atrs_version": ATRS_VERSION,
         "generated_by": f"essex-standard {doc['tool']['version']} from results.json "
                         f"(schema {doc['schema_version']})",
-        "disclosure_control": f"Counts below {facts.disclosure.min_cell} are suppressed and "
-                              "shown as 'c', with secondary suppression.",
+        "disclosure_control": f"{convention_text(facts.disclosure.settings).capitalize()}; "
+                              "suppressed figures are shown as 'c', with secondary "
+                              "suppression.",
         "tier_1": {
             "name": f("name"),
             "description": f("purpose"),

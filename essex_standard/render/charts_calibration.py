@@ -84,7 +84,9 @@ def reliability_chart(chart_id: str, group: str, rows: Sequence[Mapping[str, Any
     pts = [r for r in rows if r.get("mean_predicted") is not None]
     top, step = _nice_axis([r["mean_predicted"] for r in pts]
                            + [r["ci"][1] if r.get("ci") else r["observed_rate"] for r in pts])
-    title_lines = _wrap(group, 34, 2)
+    # About 5.9 px per character of 9.5 px bold text: wrap to the chart's width, and allow a
+    # third line so long census group names are not cut short.
+    title_lines = _wrap(group, max(20, int((size - 4) / 5.9)), 3)
     left, right = 34, 14  # room for the last x tick label on the right
     pad = 8 + 12 * len(title_lines)  # the group's name sits above the plot
     w = h = size - left - right

@@ -18,8 +18,8 @@ NOT_PROVIDED = "not provided"
 #: Default wording for natural frequencies when the config does not give the model's own.
 DEFAULT_WORDS = {
     "people": "people",
-    "outcome": "had the outcome the model looks for",
-    "no_outcome": "did not have that outcome",
+    "outcome": "had the outcome the model predicts",
+    "no_outcome": "did not have the outcome the model predicts",
     "flagged": "flagged",
 }
 

@@ -82,6 +82,11 @@ def environment():
     from .charts import rate_chart
 
     env.globals["rate_chart"] = rate_chart
+    from ..privacy import convention_text
+    from .rules import current_why, override_line, overrides
+
+    env.globals.update(convention_text=convention_text, current_why=current_why,
+                       override_lines=lambda doc: [override_line(o) for o in overrides(doc)])
     from .charts_calibration import register
 
     register(env)  # reliability diagrams, PSI and gap-over-time charts (issue 4)

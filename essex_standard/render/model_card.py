@@ -9,12 +9,15 @@ Self-reported results are never ``verified: true``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..privacy import convention_text
 from ..result import AuditResult
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, words
 from .html import METRIC_LABELS
+from .rules import override_line, overrides
 
 MCT_SCHEMA_VERSION = "0.0.2"
 MCT_SCHEMA_FILE = "model-card-toolkit-v0.0.2.schema.json"
@@ -74,15 +77,50 @@ def card_context(result: AuditResult) -> dict[str, Any]:
         "overall_n": facts.overall_n(),
         "slices": slices,
         "standard": doc.get("standard"),
+        "overrides": [override_line(o) for o in overrides(doc)],
+        "tradeoff": (doc.get("calibration") or {}).get("tradeoff") or {},
         "privacy": facts.disclosure,
+        "privacy_rule": convention_text(facts.disclosure.settings),
         "limits": LIMITS,
         "metric_names": [m for m in CARD_METRICS if m in doc["overall"]["metrics"]],
         "metric_label": lambda n: METRIC_LABELS.get(n, n),
     }
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
+def meta_text(value: Any) -> str:
+    """User text made inert for the YAML metadata, which Hugging Face shows as HTML.
+
+    No tag, entity or line break survives: ``<`` and ``>`` become their full-width forms
+    (so "<25" still reads as "＜25"), an ``&`` that would start an entity becomes "＆", and
+    whitespace and control characters collapse to single spaces.
+
+    >>> meta_text('<img src=x onerror=alert(1)> &amp; <25')
+    '＜img src=x onerror=alert(1)＞ ＆amp; ＜25'
+    """
+    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    text = _ENTITY.sub("＆", text)
+    return text.replace("<", "＜").replace(">", "＞")
+
+
+def _inert(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return meta_text(obj)
+    if isinstance(obj, dict):
+        return {k: _inert(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_inert(v) for v in obj]
+    return obj
+
+
 def hf_metadata(ctx: Mapping[str, Any]) -> dict[str, Any]:
-    """Hugging Face model-card metadata with a ``model-index`` of per-group results."""
+    """Hugging Face model-card metadata with a ``model-index`` of per-group results.
+
+    Every string passes through :func:`meta_text`: names of models and groups are user text.
+    """
     model = ctx["model"]
     name = model.get("name") or "unnamed model"
     metrics = []
@@ -116,7 +154,7 @@ def hf_metadata(ctx: Mapping[str, Any]) -> dict[str, Any]:
     }
     if model.get("license"):
         meta["license"] = model["license"]
-    return meta
+    return _inert(meta)
 
 
 def render_model_card_markdown(result: AuditResult) -> str:
@@ -188,7 +226,8 @@ def model_card_toolkit(result: AuditResult) -> dict[str, Any]:
             "users": [{"description": text("decision_use")}],
             "use_cases": [{"description": text("purpose")}],
             "limitations": [{"description": t} for t in LIMITS]
-            + [{"description": f"Out of scope: {text('not_used_for')}"}],
+            + [{"description": f"Out of scope: {text('not_used_for')}"}]
+            + [{"description": f"Essex Standard override: {line}"} for line in ctx["overrides"]],
             "tradeoffs": [{"description": text("fairness_priority")}],
             "ethical_considerations": [
                 {"name": r.get("name", ""),

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..privacy import convention_text
 from ..result import AuditResult
 from .charts import Bar, bar_chart
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
 from .html import environment
+from .rules import current_why, override_sentence, overrides, plain_rule
 
 VERDICT_WORDS = {
     "met": ("✓", "Met", "The model meets the Essex Standard."),
@@ -25,6 +27,31 @@ VERDICT_WORDS = {
 PROBLEM_VERDICTS = ("not met", "insufficient evidence")
 
 
+def plain_verdict(standard: Mapping[str, Any] | None) -> str:
+    """The verdict in one or two sentences a resident can read (no criterion ids)."""
+    if not standard:
+        return VERDICT_WORDS[None][2]
+    required = [c for c in standard.get("criteria", []) if c.get("severity") == "required"]
+    failed = [c for c in required if c.get("verdict") == "not met"]
+    thin = [c for c in required if c.get("verdict") == "insufficient evidence"]
+    unanswered = [c for c in required if c.get("verdict") == "not assessed"]
+    total = len(required)
+    more = ""
+    if thin:
+        more += f" We do not have enough evidence yet to judge {len(thin)} more."
+    if unanswered:
+        more += f" And {len(unanswered)} more have not been checked yet." if thin else \
+            f" We have not yet checked {len(unanswered)} more."
+    verdict = standard.get("verdict")
+    if verdict == "met":
+        return f"The model passed all {total} checks that it must pass."
+    if verdict == "not met":
+        return f"It failed {len(failed)} of the {total} checks that it must pass.{more}"
+    if verdict == "incomplete":
+        return f"It has not failed any of the {total} checks that it must pass.{more}"
+    return VERDICT_WORDS[None][2]
+
+
 def verdict_info(standard: Mapping[str, Any] | None) -> dict[str, str]:
     verdict = (standard or {}).get("verdict")
     symbol, word, sentence = VERDICT_WORDS.get(verdict, VERDICT_WORDS[None])
@@ -33,14 +60,30 @@ def verdict_info(standard: Mapping[str, Any] | None) -> dict[str, str]:
         "symbol": symbol,
         "word": word,
         "sentence": sentence,
+        "plain": plain_verdict(standard) if standard else "",
         "summary": (standard or {}).get("summary") or "",
     }
+
+
+def _affected(doc: Mapping[str, Any], groups: list[dict[str, Any]]) -> list[str]:
+    """"age band 0-4 and 16-17": each characteristic named once, then its groups."""
+    by_attr: dict[str, list[str]] = {}
+    for g in groups:
+        by_attr.setdefault(g["attribute"], []).append(str(g["group"]))
+    out = []
+    for attr, names in by_attr.items():
+        label = attribute_label(doc, attr) if attr is not None else "everyone"
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(f"{label} {listed}")
+    return out
 
 
 def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Criteria the model did not meet (or could not be judged on), with the response."""
     standard = doc.get("standard") or {}
     responses = (doc.get("model") or {}).get("responses") or {}
+    flagged = words(doc.get("model") or {})["flagged"]
+    changed = {o["id"]: o for o in overrides(doc)}
     out = []
     for c in standard.get("criteria", []):
         if c.get("verdict") not in PROBLEM_VERDICTS:
@@ -51,7 +94,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
             seen = set()
             for g in ev.get("groups", []):
                 key = (g.get("attribute"), g.get("group"))
-                if g.get("verdict") == "not met" and key not in seen:
+                if g.get("verdict") == "not met" and key not in seen and key[1] is not None:
                     seen.add(key)
                     groups.append({"attribute": key[0], "group": key[1]})
         response = responses.get(c["id"])
@@ -61,14 +104,28 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
             {
                 "id": c["id"],
                 "title": c.get("title", c["id"]),
-                "why": c.get("why", ""),
+                "why": current_why(c, standard, applied_too=c.get("kind") == "measured"),
+                "rule": plain_rule(ev, flagged) if c.get("kind") == "measured" else None,
+                "override": (override_sentence(changed[c["id"]]) if c["id"] in changed
+                             else None),
                 "verdict": c["verdict"],
                 "severity": c.get("severity", "required"),
                 "groups": groups,
+                "affected": _affected(doc, groups),
                 "response": response or None,
             }
         )
     return out
+
+
+def tradeoff(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The calibration / error-rate trade-off in plain words, with the owner's priority."""
+    model = doc.get("model") or {}
+    section = (doc.get("calibration") or {}).get("tradeoff") or {}
+    priority = section.get("owner_priority") or model.get("fairness_priority")
+    differ = [attribute_label(doc, a) for a, b in (section.get("base_rates") or {}).items()
+              if isinstance(b, Mapping) and b.get("differ")]
+    return {"priority": priority or None, "differ": differ}
 
 
 def _chart(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]) -> Any:
@@ -131,7 +188,10 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "standard": doc.get("standard"),
         "verdict": verdict_info(doc.get("standard")),
         "problems": problems(doc),
+        "overrides": [dict(o, sentence=override_sentence(o)) for o in overrides(doc)],
+        "tradeoff": tradeoff(doc),
         "privacy": facts.disclosure,
+        "privacy_rule": convention_text(facts.disclosure.settings),
         "impact_assessments": model.get("impact_assessments") or [],
         "audit_date": model.get("audit_date"),
         "per100": per100,
