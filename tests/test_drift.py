@@ -199,3 +199,59 @@ def test_the_bundled_example_has_every_section_at_its_documented_path(csc_result
     assert [w["label"] for w in doc["over_time"]["windows"]] == [
         "2024Q1", "2024Q2", "2024Q3", "2024Q4"]
     assert any(i["role"] == "reference" for i in doc["inputs"])
+
+
+def test_each_groups_share_change_has_an_interval_and_an_adjusted_verdict(drift_doc):
+    from essex_standard.metrics.uncertainty import mover_ratio
+
+    doc, ref, cur = drift_doc
+    mix = doc["drift"]["group_mix"]["group"]["groups"]
+    a = mix["A"]["share_change"]
+    n_a_ref, n_a_cur = int((ref.group == "A").sum()), int((cur.group == "A").sum())
+    assert (a["numerator"], a["denominator"]) == (n_a_cur, len(cur))
+    assert (a["reference_numerator"], a["reference_denominator"]) == (n_a_ref, len(ref))
+    assert a["value"] == pytest.approx((n_a_cur / len(cur)) / (n_a_ref / len(ref)))
+    assert a["ci"] == pytest.approx([float(v) for v in mover_ratio(n_a_cur, len(cur), n_a_ref,
+                                                                   len(ref))])
+    shares = doc["drift"]["settings"]["group_shares"]
+    assert shares["comparisons"] == 3 and shares["level"] == pytest.approx(1 - 0.05 / 3)
+    assert a["adjusted_level"] == pytest.approx(1 - 0.05 / 3)
+    # C vanished (share ratio 0): a shift. A and B went from a third to a half (ratio ≈ 1.5,
+    # on the line): not decided either way.
+    assert mix["C"]["share_change"]["verdict"] == "shifted"
+    assert {mix[g]["share_change"]["verdict"] for g in "AB"} == {"insufficient evidence"}
+    assert [s["group"] for s in doc["drift"]["summary"]["share_shifts"]] == ["C"]
+    r7 = next(c for c in doc["standard"]["criteria"] if c["id"] == "R7")
+    assert r7["verdict"] == "not met"
+    assert [g["attribute"] for g in r7["evidence"]["groups"] if g["verdict"] == "not met"] == [
+        "group.C"]
+
+
+def test_the_training_period_example_has_no_share_shift(csc_result):
+    d = csc_result.doc["drift"]
+    verdicts = {g["share_change"]["verdict"] for mix in d["group_mix"].values()
+                for g in mix["groups"].values()}
+    assert "shifted" not in verdicts and d["summary"]["share_shifts"] == []
+    r7 = next(c for c in csc_result.doc["standard"]["criteria"] if c["id"] == "R7")
+    assert r7["verdict"] == "met"
+
+
+def test_the_drifted_example_flags_the_other_ethnic_groups_share():
+    from pathlib import Path
+
+    later = Path(__file__).resolve().parent.parent / "examples" / "childrens-social-care"
+    doc = essex_standard.audit(later / "audit-later.yaml").doc
+    d = doc["drift"]
+    other = d["group_mix"]["ethnicity"]["groups"]["Other ethnic group"]
+    assert other["share_change"]["value"] == pytest.approx(4.2, abs=0.1)
+    assert other["share_change"]["verdict"] == "shifted"
+    assert d["group_mix"]["ethnicity"]["verdict"] == "stable"  # the PSI of the whole mix
+    assert [(s["attribute"], s["group"]) for s in d["summary"]["share_shifts"]] == [
+        ("ethnicity", "Other ethnic group")]
+    r7 = next(c for c in doc["standard"]["criteria"] if c["id"] == "R7")
+    assert r7["verdict"] == "not met"
+    bad = [g for g in r7["evidence"]["groups"] if g["verdict"] == "not met"]
+    assert [g["attribute"] for g in bad] == ["ethnicity.Other ethnic group"]
+    assert bad[0]["adjusted_ci"][0] > 1.5 and bad[0]["interval_method"].startswith("MOVER-R")
+    f3 = next(c for c in doc["standard"]["criteria"] if c["id"] == "F3")
+    assert f3["verdict"] == "not met"  # ECE 0.138 for that group, far beyond noise

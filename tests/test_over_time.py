@@ -125,3 +125,55 @@ def test_no_time_column_means_not_available(csc_result):
 def test_bad_options_name_the_key(raw, words):
     with pytest.raises(ConfigError, match=words):
         parse_options(raw, "audit.yaml")
+
+
+def test_trends_follow_false_negative_rates_by_default_so_r6_judges_both(tmp_path):
+    doc = _audit(tmp_path, _widening())
+    assert "false_negative_rate" in doc["over_time"]["metrics"]
+    trend = doc["over_time"]["trends"]["group"]["groups"]["B"]["metrics"]
+    assert trend["false_negative_rate"]["value"] is not None
+    r6 = next(c for c in doc["standard"]["criteria"] if c["id"] == "R6")
+    assert {g["attribute"].split(".")[-1] for g in r6["evidence"]["groups"]} == {
+        "false_positive_rate", "false_negative_rate"}
+    assert "unmatched" not in r6["evidence"]
+
+
+def test_r6_says_when_an_alternative_it_names_matched_nothing(tmp_path):
+    doc = _audit(tmp_path, _widening(), metrics=["selection_rate", "false_positive_rate"])
+    r6 = next(c for c in doc["standard"]["criteria"] if c["id"] == "R6")
+    assert {g["attribute"].split(".")[-1] for g in r6["evidence"]["groups"]} == {
+        "false_positive_rate"}
+    assert len(r6["evidence"]["unmatched"]) == 1
+    assert "'false_negative_rate'" in r6["evidence"]["unmatched"][0]
+    assert "no figures for it: 'false_negative_rate'" in r6["reason"]
+
+
+def _trend(p: float, value: float = 0.01, mean_gap: float = 0.05) -> dict:
+    return {"value": value, "p_value": p, "mean_gap": mean_gap,
+            "direction": "widening" if p < 0.05 and value * mean_gap > 0 else
+            "closing" if p < 0.05 else "no clear trend"}
+
+
+def test_trend_labels_are_adjusted_with_benjamini_hochberg_across_the_audit():
+    from essex_standard.metrics.over_time import adjust_trends
+
+    groups = {f"G{i}": {"metrics": {"false_positive_rate": _trend(0.3 + i / 100)}}
+              for i in range(18)}
+    groups["G18"] = {"metrics": {"false_positive_rate": _trend(0.03)}}  # nominal only
+    groups["G19"] = {"metrics": {"false_positive_rate": _trend(1e-6, -0.01)}}  # real, closing
+    trends = {"eth": {"reference_group": "R", "groups": groups}}
+    assert adjust_trends(trends, 0.05) == 20
+    nominal = groups["G18"]["metrics"]["false_positive_rate"]
+    assert nominal["direction_unadjusted"] == "widening"
+    assert nominal["direction"] == "no clear trend"
+    assert nominal["q_value"] == pytest.approx(0.03 * 20 / 2)
+    real = groups["G19"]["metrics"]["false_positive_rate"]
+    assert real["direction"] == "closing" and real["q_value"] == pytest.approx(2e-5)
+
+
+def test_the_audit_records_trend_q_values_and_the_family(tmp_path):
+    ot = _audit(tmp_path, _widening())["over_time"]
+    sel = ot["trends"]["group"]["groups"]["B"]["metrics"]["selection_rate"]
+    assert sel["direction"] == "widening" and sel["q_value"] < 0.05
+    fam = ot["trend_multiple_testing"]
+    assert fam["method"] == "Benjamini-Hochberg" and fam["tests"] == 5

@@ -64,9 +64,10 @@ ECE_GAP_METHOD = (
 )
 
 ECE_METHOD = (
-    "percentile bootstrap of score-bin cells resampled within groups (bins fixed), shifted by "
-    "the bootstrap estimate of bias and truncated at 0; lower limit 0 when the consistency "
-    "test does not reject perfect calibration"
+    "upper limit: percentile bootstrap of score-bin cells resampled within groups (bins "
+    "fixed), shifted by the bootstrap estimate of bias; lower limit: the estimate minus the "
+    "upper quantile of the error of perfectly calibrated redraws (noise alone), at least 0, "
+    "and 0 when the consistency test does not reject perfect calibration"
 )
 
 
@@ -273,20 +274,32 @@ def _error_entry(value: float, reps: np.ndarray, null: np.ndarray, level: float)
     """ECE or MCE with its interval, the level expected from chance alone and a test of
     perfect calibration.
 
-    The interval is the bias-shifted bootstrap interval, except that its lower limit is 0 when
-    the data are consistent with perfect calibration (the consistency-resampling test does not
-    reject at ``1 − level``): a calibration error cannot be below 0, and a plug-in estimate is
-    never 0, so without this rule a perfectly calibrated model would never be shown as such.
+    The upper limit is the bias-shifted bootstrap one.  The lower limit is the estimate minus
+    the upper ``(1 + level) / 2`` quantile of the error of perfectly calibrated redraws: bin by
+    bin, |observed − predicted| ≤ true gap + noise, so this bound holds whatever the true
+    miscalibration (the bias-shifted bootstrap limit does not: in a small group it sits above
+    a true error of 0.03 often enough to call it "over 0.05").  It is 0 when the data are
+    consistent with perfect calibration (the consistency-resampling test does not reject at
+    ``1 − level``).  ``null_value`` (0) and ``p_value`` declare that test, so the Standard
+    keeps an interval it recomputes at another level coherent with it.
     """
     ci, why = bias_shifted_interval(value, reps, level, floor=0.0)
     entry: dict[str, Any] = {"value": value, "ci": ci, "method": ECE_METHOD}
     if len(null):
         p_value = float((1 + np.sum(null >= value - 1e-12)) / (len(null) + 1))
         entry["p_value"] = p_value
+        entry["null_value"] = 0.0  # the value p_value tests: perfect calibration
         entry["chance_level"] = float(np.mean(null))
+        entry["chance_sd"] = float(np.std(null, ddof=1)) if len(null) > 1 else 0.0
         entry["test"] = NULL_TEST
-        if ci is not None and p_value > 1 - level:
-            entry["ci"] = [0.0, ci[1]]
+        if ci is not None:
+            # Observed error ≤ true error + the error noise alone gives (triangle inequality,
+            # bin by bin), so true error ≥ observed − the upper quantile of the noise-only
+            # error: a lower limit that holds whatever the true miscalibration, where the
+            # bias-shifted bootstrap limit overstates small groups' error.
+            noise = float(np.quantile(null, 1 - (1 - level) / 2))
+            low = 0.0 if p_value > 1 - level else max(0.0, value - noise)
+            entry["ci"] = [min(low, ci[1]), ci[1]]
     if why:
         entry["ci_reason"] = why
     return entry

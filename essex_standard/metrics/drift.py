@@ -26,7 +26,7 @@ from scipy.spatial.distance import jensenshannon
 from ..bin_tables import FeatureHistogram, categorical_histogram, numeric_histogram
 from ..errors import ConfigError, DataError
 from ..groups import Grouping, encode
-from .uncertainty import newcombe_difference, two_proportion_p_value, wilson
+from .uncertainty import mover_ratio, newcombe_difference, two_proportion_p_value, wilson
 
 if TYPE_CHECKING:
     from ..config import AuditConfig
@@ -472,8 +472,71 @@ def _group_mix(groups: AlignedGroups, tests: _Tests, level: float) -> dict[str, 
                                 "current_share": shift["current"]["value"],
                                 "share_ratio": ratio,
                                 "n_reference": int(r[g]), "n_current": int(c[g]),
-                                "difference": shift["difference"]}
+                                "difference": shift["difference"],
+                                "share_change": share_change(int(r[g]), int(r.sum()),
+                                                             int(c[g]), int(c.sum()), level)}
     return out
+
+
+#: A group's share of the population "shifted" when it changed by more than this factor.
+SHARE_FACTOR = 1.5
+
+
+def share_change(x_r: int, n_r: int, x_c: int, n_c: int, level: float) -> dict[str, Any]:
+    """A group's share now ÷ its share in the reference data, with a MOVER-R interval.
+
+    The counts are kept (``statistic: ratio``), so the Standard recomputes the interval at its
+    multiplicity-adjusted level exactly.  ``n`` is the group's rows in both data sets.
+    """
+    out: dict[str, Any] = {"value": None, "ci": None, "statistic": "ratio",
+                           "numerator": x_c, "denominator": n_c,
+                           "reference_numerator": x_r, "reference_denominator": n_r,
+                           "n": x_r + x_c,
+                           "method": "ratio of two independent shares, MOVER-R with Wilson "
+                                     "limits"}
+    if x_r == 0 or n_c == 0:
+        out["reason"] = ("undefined: the group is absent from the reference data" if x_r == 0
+                         else "undefined: no audited rows")
+        return out
+    lo, hi = mover_ratio(x_c, n_c, x_r, n_r, level)
+    out["value"] = (x_c / n_c) / (x_r / n_r)
+    out["ci"] = [float(lo), float(hi)] if np.isfinite(hi) else [float(lo), None]
+    return out
+
+
+def share_verdicts(mixes: list[dict[str, Any]], level: float, min_n: int) -> int:
+    """Judge every group's share ratio against [1/SHARE_FACTOR, SHARE_FACTOR] with its
+    Bonferroni-adjusted interval (one family: every group of every protected column).
+
+    **shifted** when the whole adjusted interval is outside the band, **stable** when it is
+    inside, **insufficient evidence** when it straddles a limit or the group has fewer than
+    ``min_n`` rows in both data sets, **not assessed** when the ratio is undefined.
+    """
+    entries = [g["share_change"] for mix in mixes for g in mix["groups"].values()]
+    judged = [e for e in entries if e["value"] is not None and e["n"] >= min_n]
+    m = max(len(judged), 1)
+    adjusted = 1 - (1 - level) / m
+    band = (1 / SHARE_FACTOR, SHARE_FACTOR)
+    for e in entries:
+        if e["value"] is None:
+            e["verdict"] = "not assessed"
+            continue
+        if e["n"] < min_n:
+            e["verdict"] = "insufficient evidence"
+            e["verdict_reason"] = f"only {e['n']} rows in the group (minimum {min_n})"
+            continue
+        lo, hi = mover_ratio(e["numerator"], e["denominator"], e["reference_numerator"],
+                             e["reference_denominator"], adjusted)
+        lo, hi = float(lo), float(hi)
+        e["adjusted_level"] = adjusted
+        e["adjusted_ci"] = [lo, hi if np.isfinite(hi) else None]
+        if lo > band[1] or hi < band[0]:
+            e["verdict"] = "shifted"
+        elif band[0] <= lo and hi <= band[1]:
+            e["verdict"] = "stable"
+        else:
+            e["verdict"] = "insufficient evidence"
+    return len(judged)
 
 
 def _missingness(
@@ -577,6 +640,7 @@ def measure_drift(
             by_intersection[groups.name] = {"groups": _within(
                 groups, hists, per_group, sds, inter_tests, min_n)}
     section["group_mix"] = {g.name: _group_mix(g, tests, cfg.confidence_level) for g in aligned}
+    n_shares = share_verdicts(list(section["group_mix"].values()), cfg.confidence_level, min_n)
     section["missingness"] = {
         g.name: {"groups": _missingness(hists_by_attr[g.name], g, tests, cfg.confidence_level)}
         for g in aligned
@@ -587,6 +651,12 @@ def measure_drift(
         section["by_intersection"] = by_intersection
     _apply_verdicts(section, opts, min_n)
     section["settings"] = _settings(opts, features, n_tests)
+    section["settings"]["group_shares"] = {
+        "factor": SHARE_FACTOR, "method": "Bonferroni", "comparisons": n_shares,
+        "level": 1 - (1 - cfg.confidence_level) / max(n_shares, 1),
+        "rule": f"a group's share ratio (now ÷ reference) is 'shifted' when its whole "
+                f"adjusted interval is above {SHARE_FACTOR:g} or below 1/{SHARE_FACTOR:g}, "
+                "'stable' when wholly between them, otherwise 'insufficient evidence'"}
     if by_intersection:
         section["settings"]["intersections"] = {
             "method": "Benjamini-Hochberg", "alpha": opts.alpha, "tests": n_inter,
@@ -660,6 +730,11 @@ def _summary(section: dict[str, Any]) -> dict[str, Any]:
     out = {
         "features_shifted": shifted,
         "group_shifts": _shifts(section["by_group"]),
+        "share_shifts": [
+            {"attribute": attr, "group": label, "share_ratio": g["share_change"]["value"],
+             "reference_share": g["reference_share"], "current_share": g["current_share"]}
+            for attr, mix in section["group_mix"].items() for label, g in mix["groups"].items()
+            if g["share_change"].get("verdict") == "shifted"],
         "largest_psi": {"feature": worst[0], "psi": worst[1].get("psi")} if worst[0] else None,
     }
     if "by_intersection" in section:

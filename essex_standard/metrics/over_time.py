@@ -28,7 +28,7 @@ from .uncertainty import z_value
 
 OPTION_KEYS = ("window", "metrics", "min_window_size", "attributes")
 DEFAULT_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate",
-                   "positive_predictive_value")
+                   "false_negative_rate", "positive_predictive_value")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class OverTimeOptions:
 
     ``window``: ``monthly`` (default), ``quarterly`` or a whole number of windows with about
     equal numbers of rows.  ``metrics``: rates to follow (default selection rate, TPR, FPR,
-    PPV).  ``min_window_size``: rows a group needs in a window to be judged (default
+    FNR, PPV: the Standard's criterion on widening error-rate gaps reads FPR and FNR).
+    ``min_window_size``: rows a group needs in a window to be judged (default
     ``min_group_size``).  ``attributes``: protected columns to follow (default all).
     """
 
@@ -301,6 +302,7 @@ def measure_over_time(data: Any, cfg: Any) -> dict[str, Any]:
         for k in range(W):
             windows[k]["attributes"][g.name] = _group_block(counts[k], g, metrics, level, min_n)
         trends[g.name] = _trends(windows, g.name, g.labels, g.reference_label, metrics, level)
+    n_trends = adjust_trends(trends, 1 - level)
     return {
         "available": True,
         "column": column,
@@ -313,4 +315,33 @@ def measure_over_time(data: Any, cfg: Any) -> dict[str, Any]:
         "trend_method": "inverse-variance weighted least squares of each window's difference "
                         "from the reference group on the window index; Wald interval; windows "
                         "where either group is below the minimum size are left out",
+        "trend_multiple_testing": {
+            "method": "Benjamini-Hochberg", "alpha": 1 - level, "tests": n_trends,
+            "family": "every trend of this audit (groups × metrics × protected columns)",
+            "rule": "direction is 'widening' or 'closing' only when the trend's q-value is "
+                    "below alpha; 'direction_unadjusted' keeps the call from its own interval",
+        },
     }
+
+
+def adjust_trends(trends: dict[str, Any], alpha: float) -> int:
+    """Benjamini-Hochberg over every trend of the audit; label a gap widening or closing only
+    when its q-value is below ``alpha``.  Returns the number of trends in the family.
+
+    One audit follows groups × metrics × attributes trends (often dozens); read off each
+    one's own 95% interval, a few would be called widening by chance alone.
+    """
+    entries = [t for attr in trends.values() for g in attr["groups"].values()
+               for t in g["metrics"].values() if t.get("p_value") is not None]
+    if not entries:
+        return 0
+    q = stats.false_discovery_control(np.array([t["p_value"] for t in entries]), method="bh")
+    for t, qv in zip(entries, q.tolist(), strict=True):
+        t["q_value"] = float(qv)
+        t["direction_unadjusted"] = t["direction"]
+        if qv >= alpha or t["value"] == 0:
+            t["direction"] = "no clear trend"
+        else:
+            t["direction"] = "widening" if np.sign(t["value"]) == np.sign(t["mean_gap"]) \
+                else "closing"
+    return len(entries)

@@ -6,13 +6,22 @@ differences and ratios are recomputed exactly from their stored counts (Wilson, 
 MOVER-R: the same methods the audit used).  Any other statistic (ROC AUC, a bootstrapped
 calibration error...) is rescaled from its stored interval: each side's distance from the
 estimate is multiplied by ``z(level) / z(stored level)``, exact for DeLong's normal interval
-and a normal approximation otherwise.  Either way ``gate results.json`` needs no data.
+and a normal approximation otherwise.  A stored statistic that declares a test of a null value
+(``null_value`` and a one-sided ``p_value``, e.g. an ECE with its test of perfect calibration)
+keeps its interval coherent with that test: at any level whose α is below the p-value, the
+lower limit is the null value.  A statistic that also records the mean and standard deviation
+of its value under noise alone (``chance_level``, ``chance_sd``: an ECE is at least its
+estimate minus the error noise alone gives) gets its lower limit from that noise distribution
+at every level, because a resampled p-value cannot go below 1/(replicates + 1), far above the
+α of an adjusted level.  Either way ``gate results.json`` needs no data.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from scipy import stats
 
 from ..metrics.uncertainty import mover_ratio, newcombe_difference, wilson, z_value
 
@@ -67,22 +76,56 @@ class Ratio(Estimator):
 
 @dataclass(frozen=True)
 class Rescaled(Estimator):
-    """An interval stored at ``stored_level``, stretched or shrunk to another level."""
+    """An interval stored at ``stored_level``, stretched or shrunk to another level.
+
+    ``null_value`` and ``p_value``: the statistic's own one-sided test of ``null_value``
+    against larger values (e.g. ECE = 0, perfect calibration).  At a level ``1 − α`` with
+    ``α < p_value`` the test does not reject, so the lower limit is the null value: no
+    interval may exclude a value its own test cannot rule out.
+
+    >>> est = Rescaled(0.09, 0.06, 0.12, 0.95, (0.0, 1.0), null_value=0.0, p_value=0.02)
+    >>> [round(x, 3) for x in est.interval(0.95)], [round(x, 3) for x in est.interval(0.99)]
+    ([0.06, 0.12], [0.0, 0.129])
+    """
 
     value: float
     low: float
     high: float
     stored_level: float
     bounds: tuple[float, float] | None = None
+    null_value: float | None = None
+    p_value: float | None = None
+    #: (mean, sd) of the statistic under noise alone (``chance_level``, ``chance_sd``).
+    noise: tuple[float, float] | None = None
     method: str = "stored interval rescaled by the ratio of normal quantiles"
 
     def interval(self, level: float) -> Interval | None:
         scale = z_value(level) / z_value(self.stored_level)
         lo = self.value - (self.value - self.low) * scale
         hi = self.value + (self.high - self.value) * scale
+        if self.noise is not None and self.null_value is not None:
+            lo = max(self.null_value, self.value - noise_quantile(*self.noise, (1 + level) / 2))
+        elif self.null_value is not None and self.p_value is not None \
+                and self.p_value > 1 - level:
+            lo = min(lo, self.null_value)
         if self.bounds is not None:  # a stretched interval must stay where the statistic can be
             lo, hi = max(lo, self.bounds[0]), min(hi, self.bounds[1])
-        return (lo, hi)
+        return (min(lo, hi), hi)
+
+
+def noise_quantile(mean: float, sd: float, q: float) -> float:
+    """Quantile ``q`` of a statistic's noise-only distribution, from its mean and standard
+    deviation: a gamma distribution with those moments (noise-only calibration errors are
+    positive and skewed to the right; the gamma's tail is heavier than the normal's, so the
+    lower limit it gives errs towards "not shown").
+
+    >>> round(noise_quantile(0.04, 0.01, 0.5), 4), round(noise_quantile(0.04, 0.01, 0.9995), 4)
+    (0.0392, 0.0812)
+    """
+    if sd <= 0 or mean <= 0:
+        return max(mean, 0.0)
+    shape, scale = (mean / sd) ** 2, sd * sd / mean
+    return float(stats.gamma.ppf(q, shape, scale=scale))
 
 
 @dataclass(frozen=True)

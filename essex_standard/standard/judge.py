@@ -188,7 +188,8 @@ def _unit_json(j: Judged) -> dict[str, Any]:
 
 
 def _measured_entry(c: Criterion, judged: list[Judged], blocked: list[Unit],
-                    absent: str | None) -> tuple[str, str, dict[str, Any]]:
+                    absent: str | None, unmatched: list[str] | None = None
+                    ) -> tuple[str, str, dict[str, Any]]:
     m = c.measure
     assert m is not None
     evidence: dict[str, Any] = {
@@ -204,6 +205,8 @@ def _measured_entry(c: Criterion, judged: list[Judged], blocked: list[Unit],
         "not_assessable": [{"attribute": u.attribute, "group": u.group, "metric": u.metric,
                             "why": u.blocker} for u in blocked],
     }
+    if unmatched:
+        evidence["unmatched"] = list(unmatched)
     if m.threshold is None:
         note = m.threshold_note or "declared by the model owner"
         return NOT_ASSESSED, f"No threshold has been declared for this criterion ({note}).", \
@@ -217,7 +220,11 @@ def _measured_entry(c: Criterion, judged: list[Judged], blocked: list[Unit],
         verdict = INSUFFICIENT
     else:
         verdict = MET
-    return verdict, _measured_reason(verdict, c, judged, blocked), evidence
+    reason = _measured_reason(verdict, c, judged, blocked)
+    if unmatched:
+        reason += (" Not judged, because results.json has no figures for it: "
+                   f"{'; '.join(unmatched)}.")
+    return verdict, reason, evidence
 
 
 def _attested_entry(c: Criterion, attestations: Attestations | None
@@ -266,14 +273,22 @@ def judge(doc: Mapping[str, Any], standard: Standard,
                 family.append(j)
         units_of[c.id] = (judged, blocked)
     adjust(family, standard.confidence_level, standard.multiplicity)
+    for judged, blocked in units_of.values():
+        # A comparison whose chance level is on the wrong side of the threshold can be shown
+        # not met, but never met: anything else means there are too few people to tell.
+        for j in [j for j in judged if j.unit.cannot_meet and j.verdict != NOT_MET]:
+            judged.remove(j)
+            j.unit.blocker = j.unit.cannot_meet
+            blocked.append(j.unit)
 
     criteria = []
     for c in standard.criteria:
         if c.kind == "measured":
             judged, blocked = units_of[c.id]
             found = extractions[c.id]
-            verdict, reason, evidence = _measured_entry(c, judged, blocked,
-                                                        found.absent if found else None)
+            verdict, reason, evidence = _measured_entry(
+                c, judged, blocked, found.absent if found else None,
+                found.unmatched if found else None)
         else:
             verdict, reason, evidence = _attested_entry(c, attestations)
         criteria.append({"id": c.id, "principle": c.principle, "title": c.title, "why": c.why,

@@ -15,13 +15,13 @@ the evidence rule is not met, the reason it is not assessable.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..groups import MISSING
 from ..metrics.domains import domain
 from ..metrics.rates import RATES
-from .intervals import Difference, Estimator, Exact, Rate, Ratio, Rescaled
+from .intervals import Difference, Estimator, Exact, Rate, Ratio, Rescaled, band_verdict
 from .model import EvidenceRule, Measure
 
 #: Pseudo-metrics read from a group itself rather than from its ``metrics``.
@@ -58,6 +58,12 @@ class Unit:
     estimator: Estimator | None
     blocker: str | None = None
     reference_group: str | None = None
+    #: The value the statistic takes from noise alone with this many people, when the
+    #: section records it (``chance_level``, e.g. the ECE of a perfectly calibrated model).
+    chance_level: float | None = None
+    #: Set when the chance level is on the wrong side of the threshold: the comparison can
+    #: still be *not met* (the error is far beyond noise), but otherwise it is not assessable.
+    cannot_meet: str | None = None
 
 
 @dataclass
@@ -66,25 +72,53 @@ class Extraction:
 
     units: list[Unit]
     absent: str | None = None
+    #: What the criterion names but found nothing for (e.g. one alternative of
+    #: ``false_positive_rate|false_negative_rate``), so the judge can say so.
+    unmatched: list[str] = field(default_factory=list)
 
 
 def _stored_level(doc: Mapping[str, Any]) -> float:
     return float(doc.get("settings", {}).get("confidence_level", 0.95))
 
 
+def _number(x: Any) -> float | None:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
 def _estimator_for_value(
     entry: Mapping[str, Any], level: float, exact: bool, metric: str = ""
 ) -> Estimator | None:
+    """How to recompute a stored statistic's interval at any level.
+
+    Counts give exact methods: ``numerator``/``denominator`` a Wilson rate, and with
+    ``reference_numerator``/``reference_denominator`` and ``statistic: ratio`` (or
+    ``difference``) a MOVER-R ratio (or Newcombe difference) of two independent rates.
+    Otherwise the stored interval is rescaled, keeping a declared null test coherent with
+    it: ``null_value`` with the noise-only distribution (``chance_level``, ``chance_sd``), or
+    else with its ``p_value``.
+    """
     value = entry.get("value")
     if value is None:
         return None
     if exact:
         return Exact(float(value))
-    if isinstance(entry.get("numerator"), int) and isinstance(entry.get("denominator"), int):
-        return Rate(entry["numerator"], entry["denominator"])
+    counts = [entry.get(k) for k in ("numerator", "denominator", "reference_numerator",
+                                     "reference_denominator")]
+    if all(isinstance(c, int) for c in counts) and entry.get("statistic") in ("ratio",
+                                                                               "difference"):
+        x, n, xr, nr = counts
+        return (Ratio if entry["statistic"] == "ratio" else Difference)(x, n, xr, nr)
+    if isinstance(counts[0], int) and isinstance(counts[1], int):
+        return Rate(counts[0], counts[1])
     ci = entry.get("ci")
     if ci:
-        return Rescaled(float(value), float(ci[0]), float(ci[1]), level, domain(metric))
+        null = _number(entry.get("null_value"))
+        mean, sd = _number(entry.get("chance_level")), _number(entry.get("chance_sd"))
+        return Rescaled(float(value), float(ci[0]), float(ci[1]), level, domain(metric),
+                        null_value=null,
+                        p_value=_number(entry.get("p_value")) if null is not None else None,
+                        noise=(mean, sd) if null is not None and mean is not None
+                        and sd is not None else None)
     return None
 
 
@@ -143,16 +177,26 @@ def _from_path(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
                               f"{_why_absent(doc, parts) or ' (not measured in this audit)'}")
     level, units = _stored_level(doc), []
     exact = measure.statistic in ("count", "point")
+    unmatched = []
+    for i, head in enumerate(parts):
+        if "|" not in head:
+            continue
+        for alt in head.split("|"):
+            alone = [*parts[:i], alt, *parts[i + 1:]]
+            if not any(_as_entry(m) is not None for _, m in _walk(doc, alone, [])):
+                unmatched.append(f"'{alt}' (nothing at '{'.'.join(alone)}'"
+                                 f"{_why_absent(doc, alone) or ': not measured in this audit'})")
     for bound, entry in matches:
         value = entry.get("value")
         unit = Unit(metric=parts[-1], attribute=".".join(bound) or None, group=None,
                     value=None if value is None else float(value), ci=entry.get("ci"),
                     n=entry.get("n"), denominator=_denominator(entry),
-                    estimator=_estimator_for_value(entry, level, exact, parts[-1]))
+                    estimator=_estimator_for_value(entry, level, exact, parts[-1]),
+                    chance_level=_number(entry.get("chance_level")))
         if value is None:
             unit.blocker = str(entry.get("reason", "undefined"))
         units.append(unit)
-    return Extraction(units)
+    return Extraction(units, unmatched=unmatched)
 
 
 # --------------------------------------------------------------------------- overall
@@ -172,7 +216,8 @@ def _from_overall(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
                           n=overall.get("n"), denominator=_denominator(entry),
                           estimator=_estimator_for_value(
                               entry, _stored_level(doc),
-                              measure.statistic in ("count", "point"), metric)))
+                              measure.statistic in ("count", "point"), metric),
+                          chance_level=_number(entry.get("chance_level"))))
     if not units:
         return Extraction([], f"results.json has no overall {' or '.join(measure.metrics)} "
                               "(not measured in this audit)")
@@ -221,7 +266,8 @@ def _group_value_unit(metric: str, attribute: str, group: str, entry: Mapping[st
         return None
     value = m.get("value")
     unit = Unit(metric, attribute, group, None if value is None else float(value), m.get("ci"),
-                entry.get("n"), _denominator(m), _estimator_for_value(m, level, exact, metric))
+                entry.get("n"), _denominator(m), _estimator_for_value(m, level, exact, metric),
+                chance_level=_number(m.get("chance_level")))
     if value is None:
         unit.blocker = m.get("reason", "undefined for this group")
     return unit
@@ -313,7 +359,10 @@ def apply_evidence_rule(units: list[Unit], rule: EvidenceRule, doc: Mapping[str,
     """Mark units below the evidence rule as not assessable, saying why.
 
     The audit's own ``min_group_size`` (groups it flagged ``small``) counts too when it is
-    stricter, unless the criterion switches group sizes off (``min_group_size: 0``).
+    stricter, unless the criterion switches group sizes off (``min_group_size: 0``).  A
+    statistic whose recorded ``chance_level`` is already on the wrong side of the threshold
+    is marked ``cannot_meet``: unless its interval shows it *not met*, the judge lists it as
+    not assessable (a perfect model would look like a failing one).
     """
     min_n = rule.min_group_size
     if min_n > 0:
@@ -323,6 +372,27 @@ def apply_evidence_rule(units: list[Unit], rule: EvidenceRule, doc: Mapping[str,
         if u.blocker is not None:
             continue
         u.blocker = _evidence_problem(u, rule, min_n, sizes)
+        u.cannot_meet = _chance_problem(u, measure)
+
+
+#: Why a comparison is not assessable when noise alone reaches the threshold.
+TOO_NOISY = "too small to tell a calibrated model from a miscalibrated one at this threshold"
+
+
+def _chance_problem(u: Unit, measure: Measure) -> str | None:
+    """A statistic whose chance level (its value from noise alone, e.g. the ECE a perfectly
+    calibrated model shows with this many people) is not on the right side of the threshold
+    cannot be judged: a perfect model would look as bad as a failing one."""
+    if u.chance_level is None or measure.threshold is None:
+        return None
+    threshold = measure.threshold if isinstance(measure.threshold, float) else 0.0
+    c = u.chance_level
+    if band_verdict((c, c), measure.comparison, threshold, measure.band()) == "met":
+        return None
+    who = "this many people" if u.n is None else f"{u.n} people"
+    return (f"{TOO_NOISY}: with {who}, noise alone gives a {u.metric.replace('_', ' ')} of "
+            f"about {c:.3f} (chance level), so the rule ({measure.describe()}) cannot separate "
+            "them")
 
 
 def _group_sizes(doc: Mapping[str, Any], measure: Measure) -> dict[tuple[str, str], Mapping]:
