@@ -195,7 +195,9 @@ def test_overrides_are_applied_and_recorded(tmp_path):
     assert standard.criterion("F2").measure.threshold == 0.05
     doc = audit_counts({"A": REF, "B": (780, 220, 320, 680)})
     s = judge(doc, standard)
-    assert s["overrides"] == {"F2": {"threshold": 0.05}, "R1": {"threshold": 0.6}}
+    # The Standard's own thresholds are recorded beside the overrides (R1 has none by default).
+    assert s["overrides"] == {"F2": {"threshold": 0.05, "standard_threshold": 0.1},
+                              "R1": {"threshold": 0.6, "standard_threshold": None}}
     assert next(c for c in s["criteria"] if c["id"] == "F2")["evidence"]["threshold"] == 0.05
 
 

@@ -154,8 +154,10 @@ def overrides(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
         ev = c.get("evidence") or {}
         given_t = setting.get("threshold") if isinstance(setting, Mapping) else setting
         applied = ev.get("threshold", given_t)
-        known = cid in defaults
-        default = defaults.get(cid)
+        if isinstance(setting, Mapping) and "standard_threshold" in setting:
+            known, default = True, setting["standard_threshold"]
+        else:  # results.json from before the Standard's threshold was recorded
+            known, default = cid in defaults, defaults.get(cid)
         out.append({
             "id": cid,
             "title": c.get("title", cid),

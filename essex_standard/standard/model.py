@@ -485,10 +485,16 @@ def load_standard(path: str | Path | None = None) -> Standard:
 def with_overrides(standard: Standard, overrides: Mapping[str, Mapping[str, Any]]) -> Standard:
     """A copy of ``standard`` with criterion thresholds replaced (already validated)."""
     criteria = []
+    recorded = {k: dict(v) for k, v in overrides.items()}
     for c in standard.criteria:
         if c.id in overrides and c.measure is not None:
+            # Keep the Standard's own threshold beside the override, so reports rendered later
+            # from results.json alone can say "changed from X to Y" without the Standard file.
+            original = c.measure.threshold
+            recorded[c.id]["standard_threshold"] = (
+                list(original) if isinstance(original, tuple) else original
+            )
             threshold = normalise_threshold(overrides[c.id]["threshold"])
             c = replace(c, measure=replace(c.measure, threshold=threshold))
         criteria.append(c)
-    return replace(standard, criteria=tuple(criteria),
-                   overrides={k: dict(v) for k, v in overrides.items()})
+    return replace(standard, criteria=tuple(criteria), overrides=recorded)
