@@ -421,13 +421,59 @@ def _parse_model(section: Any, src: str) -> dict[str, Any]:
             out[key] = _parse_model_item(key, value, src)
         elif value is not None:
             out[key] = str(value).strip()
+    email = out.get("contact_email")
+    if email and not _looks_like_email(email):
+        raise ConfigError(
+            f"{src}: 'model.contact_email' is {email!r}, which is not an e-mail address. Give "
+            "one address such as transparency@example.gov.uk (one @, a dot in the domain, no "
+            "spaces), or leave the key out."
+        )
     return out
 
 
+def _looks_like_email(text: str) -> bool:
+    """A sanity check, not RFC 5322: one ``@``, a dot inside the domain, no spaces.
+
+    >>> _looks_like_email("team@example.gov.uk"), _looks_like_email("Team Inbox")
+    (True, False)
+    """
+    if any(c.isspace() for c in text) or text.count("@") != 1:
+        return False
+    local, domain = text.split("@")
+    return bool(local) and "." in domain and not domain.startswith(".") \
+        and not domain.endswith(".")
+
+
+def _check_monitoring_inputs(raw: Mapping[str, Any], data: DataConfig, src: str,
+                             from_file: bool, reference_given: bool) -> None:
+    """A ``drift`` or ``over_time`` section without the input it needs is an error, not a
+    section silently left unmeasured."""
+    if "drift" in raw and data.reference is None and not reference_given:
+        fix = ("set 'data.reference' to the reference (training-period) file, e.g. "
+               "'reference: data/reference.csv'" if from_file
+               else "pass the reference rows as reference_df=")
+        raise ConfigError(
+            f"{src}: a 'drift' section is given but 'data.reference' is missing, so there is "
+            f"nothing to compare with. To measure drift, {fix}; otherwise remove 'drift'."
+        )
+    if "over_time" in raw and data.time is None:
+        fix = ("set 'data.time' to the date column, e.g. 'time: referral_date'" if from_file
+               else "pass the date column as time=")
+        raise ConfigError(
+            f"{src}: an 'over_time' section is given but 'data.time' is missing, so there is "
+            f"no time to split the rows by. To measure fairness over time, {fix}; otherwise "
+            "remove 'over_time'."
+        )
+
+
 def parse_config(
-    raw: Any, source: str = "<in memory>", base_dir: Path | None = None, require_path: bool = True
+    raw: Any, source: str = "<in memory>", base_dir: Path | None = None, require_path: bool = True,
+    reference_given: bool = False,
 ) -> AuditConfig:
     """Validate a configuration mapping (already parsed from YAML) into an :class:`AuditConfig`.
+
+    ``reference_given``: the reference data comes from elsewhere (``audit_frame(reference_df=
+    ...)``), so a ``drift`` section needs no ``data.reference``.
 
     >>> cfg = parse_config({"data": {"path": "x.csv", "y_true": "y", "y_score": "s",
     ...                             "threshold": 0.5}, "protected": ["sex"]})
@@ -460,6 +506,7 @@ def parse_config(
             "flags: a number (e.g. 'threshold: 5') or a capacity rule "
             "('threshold: {top_percent: 10}')."
         )
+    _check_monitoring_inputs(raw, data, src, require_path, reference_given)
     protected = _parse_protected(raw["protected"], src)
     roles = {"data.y_true": data.y_true, "data.y_score": data.y_score, "data.y_pred": data.y_pred,
              "data.time": data.time}

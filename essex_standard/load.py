@@ -96,6 +96,11 @@ def prepare(
         if col not in frame.columns:
             raise DataError(f"{source}: there is no column '{col}'. {fix}")
     frame = frame.reset_index(drop=True)
+    if d.time:
+        from .metrics.over_time import parse_times
+
+        # Checked here, before any measurement; the parsed dates serve fairness over time.
+        frame[d.time] = parse_times(frame[d.time], d.time, source)
     y_true = None
     if d.y_true:
         y_true = binary_column(frame[d.y_true], d.positive_label, source, "outcome")

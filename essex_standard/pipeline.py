@@ -186,7 +186,8 @@ def audit_frame(
         "intersections": [list(c) for c in intersections],
         **settings,
     }
-    cfg = parse_config(raw, source="audit_frame()", require_path=False)
+    cfg = parse_config(raw, source="audit_frame()", require_path=False,
+                       reference_given=reference_df is not None)
     data = prepare(
         df, cfg, source="the DataFrame", fix="Check the column names given to audit_frame()."
     )

@@ -84,8 +84,8 @@ def test_a_reference_frame_without_a_drift_column_names_it(frames):
     ref, cur = frames
     with pytest.raises(DataError, match="'kind'"):
         essex_standard.audit_frame(cur, y_true="y", y_score="score", threshold=0.5,
-                                   sensitive_features=["group"], reference_df=ref.drop(
-                                       columns="kind"), **SETTINGS)
+                                   sensitive_features=["group"], time="date",
+                                   reference_df=ref.drop(columns="kind"), **SETTINGS)
 
 
 def test_without_a_reference_frame_drift_says_how_to_get_it(frames):

@@ -105,17 +105,35 @@ class Windows:
     ends: tuple[str, ...]
 
 
-def parse_times(values: pd.Series, column: str) -> pd.Series:
-    """Dates from the time column; a value that is present but not a date is an error."""
+def parse_times(values: pd.Series, column: str, src: str | None = None) -> pd.Series:
+    """Dates from the time column; a value that is present but not a date is an error.
+
+    A numeric column (0/1, 2024, 20240331) is refused: pandas would read its numbers as
+    nanoseconds after 1 January 1970.  Rows are numbered as in the file (header = row 1).
+    """
+    where = f"{src}: " if src else ""
+    values = values.reset_index(drop=True)
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        present = np.flatnonzero(values.notna().to_numpy())
+        first = ""
+        if len(present):
+            i = int(present[0])
+            v = values.iloc[i]
+            first = f" ({(v.item() if hasattr(v, 'item') else v)!r} at row {i + 2})"
+        raise DataError(
+            f"{where}the time column '{column}' (data.time) holds numbers{first}, not dates; read "
+            "as dates they would fall in January 1970. Point 'data.time' at a date column, or "
+            "write the dates as ISO dates (2024-03-31)."
+        )
     times = pd.to_datetime(values, errors="coerce", format="mixed")
     bad = times.isna() & values.notna() & (values.astype("string").str.strip() != "")
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"the time column '{column}' holds {values.iloc[i]!r} at row {i + 2}, which is not a "
-            "date. Use ISO dates (2024-03-31) or fix 'data.time'."
+            f"{where}the time column '{column}' holds {values.iloc[i]!r} at row {i + 2}, which is "
+            "not a date. Use ISO dates (2024-03-31) or fix 'data.time'."
         )
     return times
 

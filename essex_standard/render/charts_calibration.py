@@ -405,15 +405,22 @@ def drift_view(doc: Mapping[str, Any]) -> dict[str, Any]:
         items.append(("score", dr["score"]))
     # Largest PSI first; a feature with no PSI (no rows on one side) last, in its order.
     items.sort(key=lambda kv: -kv[1]["psi"] if kv[1].get("psi") is not None else math.inf)
-    mix_top = {}
+    mix_top, mix_rows = {}, {}
     for attr, mix in (dr.get("group_mix") or {}).items():
         moved = [(abs(g["difference"]["value"]), label, g) for label, g in mix["groups"].items()
                  if g["difference"].get("value") is not None]
         if moved:
             _, label, g = max(moved, key=lambda t: t[0])
             mix_top[attr] = (label, g)
+        # The group-mix table shows every group whose share shifted (largest ratio change
+        # first); when none did, the group whose share changed most, with its verdict.
+        shifted_shares = sorted(
+            ((label, g) for label, g in mix["groups"].items()
+             if (g.get("share_change") or {}).get("verdict") == "shifted"),
+            key=lambda t: -abs(math.log(t[1]["share_change"]["value"] or 1e-12)))
+        mix_rows[attr] = shifted_shares or ([mix_top[attr]] if attr in mix_top else [])
     return {"rows": rows, "alpha": alpha, "margin": margin, "features": items,
-            "mix_top": mix_top, "criterion": (crit or {}).get("id")}
+            "mix_top": mix_top, "mix_rows": mix_rows, "criterion": (crit or {}).get("id")}
 
 
 #: Error rates shown in the over-time chart, in this order, when they were measured.
