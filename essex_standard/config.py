@@ -195,7 +195,8 @@ def _suggest(word: str, options: tuple[str, ...] | list[str]) -> str:
     return f" Did you mean '{close[0]}'?" if close else ""
 
 
-def _check_keys(where: str, mapping: Mapping[str, Any], allowed: tuple[str, ...], src: str) -> None:
+def check_keys(where: str, mapping: Mapping[str, Any], allowed: tuple[str, ...], src: str) -> None:
+    """Refuse unknown keys under ``where`` (e.g. ``"drift."``), suggesting the closest one."""
     for key in mapping:
         if key not in allowed:
             raise ConfigError(
@@ -272,7 +273,7 @@ def _parse_positive_label(value: Any, src: str) -> Any:
 def _parse_data(section: Any, src: str, base_dir: Path, require_path: bool) -> DataConfig:
     if not isinstance(section, Mapping):
         raise ConfigError(f"{src}: 'data' must be a mapping with at least 'path' and 'y_true'.")
-    _check_keys("data.", section, DATA_KEYS, src)
+    check_keys("data.", section, DATA_KEYS, src)
     path = section.get("path")
     if path is None and require_path:
         raise ConfigError(f"{src}: 'data.path' is missing; name the CSV or Parquet file to audit.")
@@ -295,7 +296,7 @@ def _parse_data(section: Any, src: str, base_dir: Path, require_path: bool) -> D
 def _parse_estimator(section: Any, src: str, base_dir: Path) -> EstimatorConfig:
     if not isinstance(section, Mapping):
         raise ConfigError(f"{src}: 'estimator' must be a mapping with 'path' and 'features'.")
-    _check_keys("estimator.", section, ESTIMATOR_KEYS, src)
+    check_keys("estimator.", section, ESTIMATOR_KEYS, src)
     if "path" not in section:
         raise ConfigError(f"{src}: 'estimator.path' is missing; name the .skops or .onnx file.")
     features = section.get("features")
@@ -334,7 +335,7 @@ def _parse_protected(section: Any, src: str) -> tuple[ProtectedAttribute, ...]:
                 f"{src}: 'protected[{i}]' must be a column name or a mapping with 'column'; "
                 f"got {item!r}."
             )
-        _check_keys(f"protected[{i}].", item, PROTECTED_KEYS, src)
+        check_keys(f"protected[{i}].", item, PROTECTED_KEYS, src)
         ref = item.get("reference")
         label = item.get("label")
         out.append(
@@ -401,7 +402,7 @@ def _parse_model_item(key: str, value: Any, src: str) -> Any:
                 f"{src}: 'model.{key}[{i}]' must be a mapping with keys {', '.join(allowed)}; "
                 f"got {item!r}."
             )
-        _check_keys(f"model.{key}[{i}].", item, allowed, src)
+        check_keys(f"model.{key}[{i}].", item, allowed, src)
         for need in required:
             if not item.get(need):
                 raise ConfigError(f"{src}: 'model.{key}[{i}].{need}' is missing.")
@@ -414,7 +415,7 @@ def _parse_model(section: Any, src: str) -> dict[str, Any]:
         return {}
     if not isinstance(section, Mapping):
         raise ConfigError(f"{src}: 'model' must be a mapping (name, version, owner, purpose...).")
-    _check_keys("model.", section, MODEL_TEXT_FIELDS + MODEL_LIST_FIELDS, src)
+    check_keys("model.", section, MODEL_TEXT_FIELDS + MODEL_LIST_FIELDS, src)
     out: dict[str, Any] = {}
     for key, value in section.items():
         if key in MODEL_LIST_FIELDS:
@@ -484,7 +485,7 @@ def parse_config(
     base = base_dir or Path.cwd()
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{src}: the file must be a YAML mapping with 'data' and 'protected'.")
-    _check_keys("", raw, TOP_LEVEL_KEYS, src)
+    check_keys("", raw, TOP_LEVEL_KEYS, src)
     for needed in ("data", "protected"):
         if needed not in raw:
             raise ConfigError(f"{src}: the key '{needed}' is missing; see examples/*/audit.yaml.")

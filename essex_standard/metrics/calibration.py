@@ -29,6 +29,7 @@ from ..bin_tables import (
     level_table,
     levels_from_order,
 )
+from ..config import check_keys
 from ..errors import ConfigError
 from ..groups import Grouping
 from .fairness import child_rng
@@ -91,11 +92,7 @@ def parse_options(raw: Any, src: str = "the config") -> CalibrationOptions:
         raise ConfigError(
             f"{src}: 'calibration' must be a mapping, e.g. 'calibration: {{bins: 10}}'."
         )
-    for key in raw:
-        if key not in OPTION_KEYS:
-            raise ConfigError(
-                f"{src}: unknown key 'calibration.{key}'. Allowed keys: {', '.join(OPTION_KEYS)}."
-            )
+    check_keys("calibration.", raw, OPTION_KEYS, src)
     out = {}
     for key, low in (("bins", 2), ("max_score_levels", 2)):
         if key in raw:

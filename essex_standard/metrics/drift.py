@@ -24,6 +24,7 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from ..bin_tables import FeatureHistogram, categorical_histogram, numeric_histogram
+from ..config import check_keys
 from ..errors import ConfigError, DataError
 from ..groups import Grouping, encode
 from .uncertainty import mover_ratio, newcombe_difference, two_proportion_p_value, wilson
@@ -65,11 +66,7 @@ def parse_options(raw: Any, src: str = "the config") -> DriftOptions:
         return DriftOptions()
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{src}: 'drift' must be a mapping, e.g. 'drift: {{bins: 10}}'.")
-    for key in raw:
-        if key not in OPTION_KEYS:
-            raise ConfigError(
-                f"{src}: unknown key 'drift.{key}'. Allowed keys: {', '.join(OPTION_KEYS)}."
-            )
+    check_keys("drift.", raw, OPTION_KEYS, src)
     out: dict[str, Any] = {}
     if "features" in raw:
         f = raw["features"]

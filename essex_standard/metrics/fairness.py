@@ -271,30 +271,47 @@ def summarise(
     summary["equal_opportunity_difference"] = _pair_entry(
         "difference", RATES["true_positive_rate"], priv, unpriv, level
     )
-    aod_value = float(average_odds_difference(counts, ref))
-    aod: dict[str, Any] = {"value": _num(aod_value), "ci": None}
-    if no_rest or not np.isfinite(aod_value):
-        aod["reason"] = "undefined: a true or false positive rate is undefined for a side"
+    within = "bootstrap (cells resampled within groups)"
+    if no_rest:
+        summary["average_odds_difference"] = {
+            "value": None, "ci": None, "method": within,
+            "reason": "undefined: everyone is in the reference group",
+        }
     else:
-        ci, why = bootstrap_statistic(
-            counts, lambda t: average_odds_difference(t, ref), replicates, rng, level
+        summary["average_odds_difference"] = bootstrapped_entry(
+            counts, lambda t: average_odds_difference(t, ref), replicates, rng, level, within,
+            "undefined: a true or false positive rate is undefined for a side",
         )
-        aod["ci"] = list(ci) if ci else None
-        aod["method"] = "bootstrap (cells resampled within groups)"
-        if why:
-            aod["ci_reason"] = why
-    summary["average_odds_difference"] = aod
     summary["theil_index"] = overall_theil
-    bgt: dict[str, Any] = {"value": _num(float(between_all_groups_theil_index(counts))), "ci": None}
-    ci, why = bootstrap_statistic(counts, between_all_groups_theil_index, replicates, rng, level)
-    bgt["ci"] = list(ci) if ci else None
-    bgt["method"] = "bootstrap (cells resampled within groups)"
-    if why:
-        bgt["ci_reason"] = why
-    if bgt["value"] is None:
-        bgt["reason"] = NO_BENEFIT
-    summary["between_all_groups_theil_index"] = bgt
+    summary["between_all_groups_theil_index"] = bootstrapped_entry(
+        counts, between_all_groups_theil_index, replicates, rng, level, within, NO_BENEFIT
+    )
     return summary
+
+
+def bootstrapped_entry(
+    counts: np.ndarray,
+    statistic,
+    replicates: int,
+    rng: np.random.Generator,
+    level: float,
+    method: str,
+    undefined: str,
+) -> dict[str, Any]:
+    """A statistic of the count table with its cell-bootstrap interval, or null with a reason.
+
+    An undefined statistic is not bootstrapped (its replicates would be undefined too).
+    """
+    value = _num(float(statistic(counts)))
+    entry: dict[str, Any] = {"value": value, "ci": None, "method": method}
+    if value is None:
+        entry["reason"] = undefined
+        return entry
+    ci, why = bootstrap_statistic(counts, statistic, replicates, rng, level)
+    entry["ci"] = list(ci) if ci else None
+    if why:
+        entry["ci_reason"] = why
+    return entry
 
 
 def _combine(a: dict[str, Any], b: dict[str, Any], pick, kind: str) -> dict[str, Any]:
@@ -411,18 +428,8 @@ def measure_overall(
         st = score_table(codes, 1, y_score, y_true)
         metrics["roc_auc"] = auc_entry(auc_from_counts(*st.for_group(0)), level)
     if table.has_labels:
-        theil: dict[str, Any] = {
-            "value": _num(float(theil_index(table.counts))),
-            "ci": None,
-            "method": "bootstrap (cells resampled)",
-        }
-        ci, why = bootstrap_statistic(
-            table.counts, theil_index, replicates, child_rng(seed, "(overall)"), level
+        out["theil_index"] = bootstrapped_entry(
+            table.counts, theil_index, replicates, child_rng(seed, "(overall)"), level,
+            "bootstrap (cells resampled)", NO_BENEFIT,
         )
-        theil["ci"] = list(ci) if ci else None
-        if why:
-            theil["ci_reason"] = why
-        if theil["value"] is None:
-            theil["reason"] = NO_BENEFIT
-        out["theil_index"] = theil
     return out

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..config import check_keys
 from ..errors import ConfigError, DataError
 from ..groups import Grouping
 from ..tables import confusion_table
@@ -56,11 +57,7 @@ def parse_options(raw: Any, src: str = "the config") -> OverTimeOptions:
         raise ConfigError(
             f"{src}: 'over_time' must be a mapping, e.g. 'over_time: {{window: quarterly}}'."
         )
-    for key in raw:
-        if key not in OPTION_KEYS:
-            raise ConfigError(
-                f"{src}: unknown key 'over_time.{key}'. Allowed keys: {', '.join(OPTION_KEYS)}."
-            )
+    check_keys("over_time.", raw, OPTION_KEYS, src)
     out: dict[str, Any] = {}
     if "window" in raw:
         w = raw["window"]
