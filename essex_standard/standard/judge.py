@@ -316,8 +316,8 @@ def _summary(standard: Standard, verdict: str, criteria: list[Mapping[str, Any]]
     if verdict == MET:
         return f"The model meets {name}: all {len(required)} required criteria are met."
     if verdict == NOT_MET:
-        verb = "is" if len(open_) == 1 else "are"
-        more = f", and {len(open_)} more {verb} not assessed or lack evidence" if open_ else ""
+        verbs = "is not assessed or lacks" if len(open_) == 1 else "are not assessed or lack"
+        more = f", and {len(open_)} more {verbs} evidence" if open_ else ""
         return (f"The model does not meet {name}: {len(failed)} of {len(required)} required "
                 f"criteria are not met ({', '.join(failed)}){more}.")
     return (f"Whether the model meets {name} cannot yet be decided: no required criterion is "
