@@ -21,8 +21,13 @@ _EXPORTS = {
     "AuditResult": "essex_standard.result",
     "AuditConfig": "essex_standard.config",
     "load_config": "essex_standard.config",
+    "load_standard": "essex_standard.standard",
+    "write_outputs": "essex_standard.outputs",
     "EssexStandardError": "essex_standard.errors",
 }
+#: Also public, by module: ``essex_standard.gate.evaluate`` / ``junit_xml`` (the release gate),
+#: ``essex_standard.render.*`` (each report on its own), ``essex_standard.assess`` (the
+#: self-assessment interview).
 
 __all__ = ["__version__", *_EXPORTS]
 
