@@ -63,10 +63,12 @@ def read_table(
         raise DataError(f"{shown}: the {role} file is empty; it needs a header row and data rows.")
     try:
         if suffix == ".csv":
-            header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+            sep = sniff_separator(path)
+            header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", sep=sep).columns
             _check_columns(shown, wanted, list(header), role)
             frame = pd.read_csv(
                 path,
+                sep=sep,
                 usecols=wanted,
                 dtype={c: "string" for c in wanted if c in text},
                 encoding="utf-8-sig",
@@ -100,6 +102,28 @@ def read_table(
     if len(frame) == 0:
         raise DataError(f"{shown}: the {role} file has a header but no rows.")
     return frame
+
+
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def sniff_separator(path: Path) -> str:
+    r"""The field separator of a CSV file, judged from its header line.
+
+    Spreadsheets in much of Europe save "CSV" with semicolons, and extracts from case systems
+    often use tabs or pipes; the separator most frequent in the header wins, comma on a tie.
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+    ...     _ = f.write("outcome;risk;sex\n1;0.5;F\n")
+    >>> sniff_separator(Path(f.name)); os.unlink(f.name)
+    ';'
+    """
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        header = fh.readline()
+    counts = {sep: header.count(sep) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=lambda sep: (counts[sep], sep == ","))
+    return best if counts[best] > 0 else ","
 
 
 def _check_columns(shown: str, wanted: list[str], present: list[str], role: str) -> None:

@@ -96,6 +96,8 @@ def prepare(
         if col not in frame.columns:
             raise DataError(f"{source}: there is no column '{col}'. {fix}")
     frame = frame.reset_index(drop=True)
+    # Error messages name a row of the file, or a position in an in-memory DataFrame.
+    frame.attrs["from_frame"] = source == "the DataFrame"
     if d.time:
         from .metrics.over_time import parse_times
 

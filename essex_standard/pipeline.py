@@ -40,6 +40,9 @@ def measure(data: AuditData, cfg: AuditConfig) -> dict[str, Any]:
         )
         for g in data.groupings
     }
+    for attr in cfg.protected:  # the name readers see, e.g. "age group" for 'age_cat'
+        if attr.label:
+            fairness[attr.column]["label"] = attr.label
     from .metrics.monitoring import measure_monitoring
 
     return {"overall": overall, "fairness": fairness, **measure_monitoring(data, cfg)}
@@ -57,6 +60,12 @@ def _notes(data: AuditData, cfg: AuditConfig) -> list[str]:
         notes.append("No score was given, so ROC AUC was not measured.")
     elif data.y_true is not None and len(set(data.y_true.tolist())) < 2:
         notes.append("Every row has the same outcome, so error-rate and AUC metrics are limited.")
+    for grouping in data.groupings:
+        if grouping.n_groups == 1:
+            notes.append(
+                f"'{grouping.name}' has only one group ({grouping.labels[0]!r}) in the data, so "
+                "there is nothing to compare it with: its fairness criteria cannot be assessed."
+            )
     return notes
 
 

@@ -16,9 +16,17 @@ import pandas as pd
 from .config import Threshold
 from .errors import DataError
 
+#: Values that plainly mean "no" when a label column holds a single value.
+NEGATIVE_WORDS = ("0", "0.0", "false", "no", "n", "none", "not flagged")
+
 
 def _first_bad(series: pd.Series, bad: np.ndarray) -> str:
     idx = int(np.flatnonzero(bad)[0])
+    if series.attrs.get("from_frame"):  # audit_frame(): no file, so name the index label
+        value = series.iloc[idx]
+        value = value.item() if hasattr(value, "item") else value
+        shown = "missing" if pd.isna(value) else repr(value)
+        return f"position {idx} of the DataFrame (value {shown})"
     value = series.iloc[idx]
     value = value.item() if hasattr(value, "item") else value  # np.float64(1.0) → 1.0
     shown = "missing" if pd.isna(value) else repr(value)
@@ -52,7 +60,17 @@ def binary_column(series: pd.Series, positive_label: Any, src: str, role: str) -
                 f"label {positive_label!r}. Set 'data.positive_label' to the value that means "
                 "'has the outcome' / 'flagged'."
             )
-        return np.zeros(len(values), dtype=np.int64)  # one class, and it is the negative one
+        # One value only, and not the positive label: accept it as "nobody" only when it
+        # plainly means no (0, false, "no"); "yes" in every row is a mislabelled config.
+        (only,) = distinct
+        if str(only).strip().lower() not in NEGATIVE_WORDS:
+            raise DataError(
+                f"{src}: every row of column '{col}' ({role}) is {only!r}, which is not the "
+                f"positive label {positive_label!r}. If {only!r} means 'has the outcome' / "
+                "'flagged', set 'data.positive_label' to it; an audit would otherwise count no "
+                "one as positive."
+            )
+        return np.zeros(len(values), dtype=np.int64)
     return (values == positive).astype(np.int64)
 
 

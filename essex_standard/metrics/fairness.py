@@ -150,9 +150,9 @@ def theil_index(tables: np.ndarray) -> np.ndarray:
     """Generalised entropy index with alpha = 1 over everyone in ``(..., G, 2, 2)`` tables."""
     cells = tables.sum(axis=-3)  # (..., 2, 2)
     n = cells.sum(axis=(-2, -1))
-    mu = (cells * BENEFIT).sum(axis=(-2, -1)) / n
-    ratio = BENEFIT / mu[..., None, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # mu = 0: undefined, reported as such
+        mu = (cells * BENEFIT).sum(axis=(-2, -1)) / n
+        ratio = BENEFIT / mu[..., None, None]
         terms = np.where(BENEFIT > 0, ratio * np.log(ratio), 0.0)
     return (cells * terms).sum(axis=(-2, -1)) / n
 
@@ -162,8 +162,8 @@ def between_all_groups_theil_index(tables: np.ndarray) -> np.ndarray:
     n_g = tables.sum(axis=(-2, -1))  # (..., G)
     b_g = (tables * BENEFIT).sum(axis=(-2, -1))
     n = n_g.sum(axis=-1)
-    mu = b_g.sum(axis=-1) / n
     with np.errstate(divide="ignore", invalid="ignore"):
+        mu = b_g.sum(axis=-1) / n
         mean_g = b_g / n_g
         r = mean_g / mu[..., None]
         terms = np.where((n_g > 0) & (r > 0), n_g * r * np.log(r), 0.0)
