@@ -40,9 +40,6 @@ def measure(data: AuditData, cfg: AuditConfig) -> dict[str, Any]:
         )
         for g in data.groupings
     }
-    for attr in cfg.protected:  # the name readers see, e.g. "age group" for 'age_cat'
-        if attr.label:
-            fairness[attr.column]["label"] = attr.label
     from .metrics.monitoring import measure_monitoring
 
     return {"overall": overall, "fairness": fairness, **measure_monitoring(data, cfg)}
