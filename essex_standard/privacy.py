@@ -19,9 +19,11 @@ The rules (see docs/privacy.md):
 * **Linking.** A hidden size hides every rate of the group; a hidden selection or base rate
   hides the error rates (they would give it back).
 * **Secondary suppression.** Within every set of groups whose total is published (all groups
-  of an attribute; for an intersection, every slice that adds up to a margin group), a single
-  hidden figure could be recovered by subtraction, so the next-smallest group's figure is
-  hidden as well, until no set has exactly one hidden member.
+  of an attribute; for an intersection, every slice that adds up to a margin group), the
+  hidden figures' counts *added together* can be recovered by subtraction from the total.  So
+  the next-smallest group's figure is hidden as well, until in every set the hidden groups'
+  counts (each cell: size; flagged and not flagged; ... ) sum to a safe number (not small),
+  or every group of the set is hidden.  A single hidden figure is the simplest case.
 
 Suppressed figures are shown with the GSS symbol ``c`` (confidential) and a legend.
 """
@@ -285,6 +287,17 @@ def _constraint_sets(doc: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
     return sets
 
 
+def _recoverable_small(hidden: list[str], cells: list[tuple[int, ...]], small) -> bool:
+    """Whether the hidden figures of a set give away a small count by subtraction.
+
+    The set's total is published, so each cell summed over the hidden groups can be worked
+    out; one hidden group gives away its own cells, whatever their size.
+    """
+    if len(hidden) == 1:
+        return True
+    return any(small(sum(column)) for column in zip(*cells, strict=True))
+
+
 def plan_disclosure(
     doc: Mapping[str, Any], settings: Mapping[str, Any] | None = None
 ) -> Disclosure:
@@ -313,13 +326,16 @@ def plan_disclosure(
         disclosure.overall = _primary(cells_from_metrics(overall["n"], overall["metrics"]), small)
         _link(disclosure.overall)
     sizes: dict[str, dict[str, int]] = {}
+    counts: dict[str, dict[str, dict[str, tuple[int, ...]]]] = {}
     for attr, section in doc.get("fairness", {}).items():
         disclosure.status[attr] = {}
         sizes[attr] = {}
+        counts[attr] = {}
         for group, entry in section["groups"].items():
             cells = cells_from_metrics(entry["n"], entry["metrics"])
             disclosure.status[attr][group] = _primary(cells, small)
             sizes[attr][group] = entry["n"]
+            counts[attr][group] = cells.cells
     sets = _constraint_sets(doc)
     changed = True
     while changed:
@@ -331,11 +347,14 @@ def plan_disclosure(
             for figure in FIGURES:
                 present = [g for g in members if figure in disclosure.status[attr][g]]
                 hidden = [g for g in present if disclosure.status[attr][g][figure] != "shown"]
-                if len(hidden) != 1 or len(present) < 2:
-                    continue
                 candidates = sorted(
                     (g for g in present if g not in hidden), key=lambda g: (sizes[attr][g], g)
                 )
+                if not hidden or not candidates or len(present) < 2:
+                    continue
+                if not _recoverable_small(hidden, [counts[attr][g][figure] for g in hidden],
+                                          small):
+                    continue
                 disclosure.status[attr][candidates[0]][figure] = "secondary"
                 changed = True
     return disclosure

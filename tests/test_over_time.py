@@ -133,7 +133,7 @@ def test_trends_follow_false_negative_rates_by_default_so_r6_judges_both(tmp_pat
     trend = doc["over_time"]["trends"]["group"]["groups"]["B"]["metrics"]
     assert trend["false_negative_rate"]["value"] is not None
     r6 = next(c for c in doc["standard"]["criteria"] if c["id"] == "R6")
-    assert {g["attribute"].split(".")[-1] for g in r6["evidence"]["groups"]} == {
+    assert {g["metric"] for g in r6["evidence"]["groups"]} == {
         "false_positive_rate", "false_negative_rate"}
     assert "unmatched" not in r6["evidence"]
 
@@ -141,7 +141,7 @@ def test_trends_follow_false_negative_rates_by_default_so_r6_judges_both(tmp_pat
 def test_r6_says_when_an_alternative_it_names_matched_nothing(tmp_path):
     doc = _audit(tmp_path, _widening(), metrics=["selection_rate", "false_positive_rate"])
     r6 = next(c for c in doc["standard"]["criteria"] if c["id"] == "R6")
-    assert {g["attribute"].split(".")[-1] for g in r6["evidence"]["groups"]} == {
+    assert {g["metric"] for g in r6["evidence"]["groups"]} == {
         "false_positive_rate"}
     assert len(r6["evidence"]["unmatched"]) == 1
     assert "'false_negative_rate'" in r6["evidence"]["unmatched"][0]

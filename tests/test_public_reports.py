@@ -300,7 +300,12 @@ def test_public_cover_is_plain_and_names_the_characteristic(csc_result, compas_r
     cover = visible_text(html[html.index('<header class="cover">'):html.index("</header>")])
     assert cover.count("does not meet the Essex Standard") == 1
     assert "criteria" not in cover and "F1" not in cover
-    assert "It failed 3 of the 20 checks that it must pass." in cover
+    assert "Of the 20 checks it must pass, it failed 3" in cover
+    # The parts add up to the total (no "20 checks ... 3 more ... 15 more").
+    sentence = re.search(r"Of the (\d+) checks it must pass, ([^.]*)\.", cover)
+    parts = [int(n) for n in re.findall(r"\b(\d+)\b", sentence.group(2))]
+    assert sum(parts) == int(sentence.group(1)) == 20
+    assert not re.search(r"\d+ more", sentence.group(0))
     text = visible_text(html)
     assert re.search(r"Who it affects\.\s+age band 0-4 and 16-17", text)
     compas = visible_text(render_public_html(compas_result))
@@ -352,3 +357,141 @@ def test_audit_help_lists_every_output():
     for name in renderers():
         assert name in out, name
     assert "nine files" in out and len(renderers()) == 9
+
+
+def _card_tables(md: str) -> dict[str, dict[str, tuple[int | None, float | None]]]:
+    """Model-card Markdown → {section heading: {group: (n, selection rate)}}, None for c."""
+    tables: dict[str, dict[str, tuple[int | None, float | None]]] = {}
+    heading = None
+    for line in md.splitlines():
+        if line.startswith("### "):
+            heading = line[4:].strip()
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if heading in (None, "Overall") or len(cells) < 3 or not line.startswith("| ") or \
+                not re.fullmatch(r"c|[\d,]+", cells[1]):
+            continue
+        group = cells[0].replace(" (reference)", "").replace("\\", "")
+        n = None if cells[1] == "c" else int(cells[1].replace(",", ""))
+        sel = None if cells[2] in ("c", "—") else float(cells[2])
+        tables.setdefault(heading, {})[group] = (n, sel)
+    return tables
+
+
+def test_compas_hidden_cells_cannot_be_recovered_from_totals(compas_result):
+    """Female 1,395 − (652 + 567 + 103 + 67) gave away 6 women who are Asian or Native
+    American, and 4-decimal selection rates gave away how many of them were flagged.  Every
+    sum of hidden cells a reader can work out from a published total must be 0 or safe."""
+    min_cell = compas_result.doc["settings"]["privacy"]["min_cell"]
+    md = render_model_card_markdown(compas_result)
+    tables = _card_tables(md)
+    total_n = compas_result.doc["overall"]["n"]
+    overall_sel = float(re.search(r"\| Selection rate \| ([\d.]+) \|", md).group(1))
+    lines = [((total_n, overall_sel), list(tables[a].values())) for a in ("Race", "Sex")]
+    for axis, margin in enumerate(("Race", "Sex")):
+        for value, total in tables[margin].items():
+            members = [v for g, v in tables["Race and sex"].items()
+                       if g.split(" & ")[axis] == value]
+            lines.append((total, members))
+    checked = 0
+    for (n_total, sel_total), members in lines:
+        hidden = [m for m in members if m[0] is None]
+        if n_total is None or not hidden:
+            continue
+        recovered_n = n_total - sum(m[0] for m in members if m[0] is not None)
+        assert recovered_n >= min_cell, (n_total, members, recovered_n)
+        # Flagged: rates are rounded to 2 decimals, so each count is known only to ±0.5%.
+        if sel_total is None:
+            continue
+        shown = [m for m in members if m[1] is not None]
+        lo = (sel_total - 0.005) * n_total - sum((s + 0.005) * n for n, s in shown)
+        hi = (sel_total + 0.005) * n_total - sum((s - 0.005) * n for n, s in shown)
+        hidden_people = n_total - sum(n for n, _ in shown)
+        for flagged_lo, flagged_hi in ((lo, hi), (hidden_people - hi, hidden_people - lo)):
+            pinned_small = flagged_lo >= 1 and flagged_hi < min_cell
+            assert not pinned_small, (n_total, members, flagged_lo, flagged_hi)
+        checked += 1
+    assert checked >= 3
+    female = [(n, s) for g, (n, s) in tables["Race and sex"].items() if g.endswith("Female")]
+    assert 1395 - sum(n for n, _ in female if n is not None) >= min_cell
+    # The JSON outputs are no finer than the report.
+    card = json.loads(render_model_card_json(compas_result))
+    for m in card["quantitative_analysis"]["performance_metrics"]:
+        assert m["value"] == "c" or len(m["value"].split(".")[1]) <= 2, m
+    assert not re.search(r"\d\.\d{3}", render_atrs_markdown(compas_result))
+
+
+@pytest.fixture(scope="module")
+def csc_later_result():
+    """The children's social care audit a year later (drift, over time, group mix)."""
+    from pathlib import Path
+
+    import essex_standard
+
+    here = Path(__file__).resolve().parent.parent / "examples" / "childrens-social-care"
+    return essex_standard.audit(here / "audit-later.yaml")
+
+
+def test_every_not_met_criterion_says_who_it_affects(csc_later_result):
+    from essex_standard.render.public import problems
+
+    doc = csc_later_result.doc
+    measured_not_met = [p for p in problems(doc) if p["verdict"] == "not met"
+                        and p["rule"] is not None]
+    assert {"R5", "R7"} <= {p["id"] for p in measured_not_met}
+    for p in measured_not_met:
+        assert p["affected"], p["id"]
+        assert not any("." in a.split(" ")[0] or "None" in a for a in p["affected"]), p
+    by_id = {p["id"]: p for p in measured_not_met}
+    assert by_id["R5"]["affected"] == ["ethnicity Other ethnic group"]
+    assert "between 67 and 150" in by_id["R7"]["rule"]
+    assert "give or take 5 in every 100" in by_id["R5"]["rule"]
+    text = visible_text(render_public_html(csc_later_result))
+    assert "value between" not in text and "The rule we used: value" not in text
+    from essex_standard.render.html import render_technical_html
+
+    tech = render_technical_html(csc_later_result)
+    assert "ethnicity.Other ethnic group" not in tech
+
+
+def test_every_rule_of_the_standard_has_plain_words():
+    from essex_standard.render.rules import plain_rule
+    from essex_standard.standard import load_standard
+
+    for c in load_standard(None).criteria:
+        m = c.measure
+        if m is None:
+            continue
+        ev = {"metric": m.metrics[0] if len(m.metrics) == 1 else list(m.metrics) or m.path,
+              "statistic": m.statistic, "comparison": m.comparison,
+              "threshold": list(m.threshold) if isinstance(m.threshold, tuple)
+              else m.threshold if m.threshold is not None else 0.5,
+              "rule": m.describe()}
+        text = plain_rule(ev, "flagged", "families")
+        assert "figure called" not in text and m.describe() not in text, (c.id, text)
+
+
+def test_gaps_are_chosen_with_adjusted_intervals_and_calibration_is_named(csc_later_result):
+    from essex_standard.render.facts import PublicFacts
+    from essex_standard.result import AuditResult
+
+    doc = csc_later_result.doc
+    facts = PublicFacts(doc)
+    assert facts.findings_adjusted
+    for attr in doc["fairness"]:
+        for f in facts.findings(attr):
+            found = facts.adjusted.gaps[(attr, f["group"], f["metric"])]
+            assert found[1][0] > 0
+    text = visible_text(render_public_html(csc_later_result))
+    assert "we are sure it is not chance" not in text
+    assert "allows for that" in text
+    assert re.search(r"Other ethnic group\s+\(ethnicity\): the scores were too low\. On average "
+                     r"the model gave these families a chance of about\s+in 100, but\s+in every "
+                     r"100 were re-referred", text)
+    html = render_public_html(csc_later_result)
+    assert re.search(r'about <span class="rate">28</span> in 100, but <span class="rate">42'
+                     r"</span> in every 100", html)
+    bare = json.loads(csc_later_result.to_json())
+    bare.pop("standard")
+    text = visible_text(render_public_html(AuditResult(bare)))
+    assert "probably not chance" in text and "allows for that" not in text

@@ -272,3 +272,33 @@ def test_overall_verdict_rules():
     assert overall_verdict([c("A", "met"), c("B", "not assessed")]) == ("incomplete", ["B"])
     assert overall_verdict([c("A", "not met"), c("B", "insufficient evidence")]) == \
         ("not met", ["A", "B"])
+
+
+def test_path_matches_are_split_into_attribute_group_and_metric():
+    """Wildcard-bound keys are not joined into one 'attribute' ('ethnicity.Other ...')."""
+    from essex_standard.standard.units import extract
+
+    std = load_standard(None)
+    measures = {c.id: c.measure for c in std.criteria if c.id in ("R5", "R6", "R7")}
+    stat = {"value": 0.15, "ci": [0.1, 0.2]}
+    doc = {
+        "settings": {"confidence_level": 0.95},
+        "drift": {
+            "by_group": {"ethnicity": {"groups": {
+                "Other ethnic group": {"calibration_in_the_large": {"difference": stat}}}}},
+            "group_mix": {"ethnicity": {"groups": {
+                "Other ethnic group": {"share_change": {"value": 4.2, "ci": [3.4, 5.2]}}}}},
+        },
+        "over_time": {"trends": {"age_band": {"groups": {"0-4": {"metrics": {
+            "false_positive_rate": {"widening": stat},
+            "false_negative_rate": {"widening": stat}}}}}}},
+    }
+    got = {cid: [(u.attribute, u.group, u.metric) for u in extract(m, doc).units]
+           for cid, m in measures.items()}
+    assert got["R5"] == [("ethnicity", "Other ethnic group", "calibration_in_the_large")]
+    assert got["R7"] == [("ethnicity", "Other ethnic group", "share_change")]
+    assert sorted(got["R6"]) == [("age_band", "0-4", "false_negative_rate"),
+                                 ("age_band", "0-4", "false_positive_rate")]
+    section = judge(doc, std)
+    r6 = criterion({"standard": section}, "R6")
+    assert "false positive rate widening, 0-4 (age_band)" in r6["reason"]

@@ -24,7 +24,8 @@ ATRS_SCHEMA_FILE = "atrs-v3.0.schema.json"
 
 
 def _pct(value: float | None) -> str:
-    return "not defined" if value is None else f"{100 * value:.1f}%"
+    """A rate as a whole percentage: no finer than the public report (docs/privacy.md)."""
+    return "not defined" if value is None else f"{round(100 * value)}%"
 
 
 def _fig_text(fig, pct: bool = True) -> str:
@@ -32,10 +33,10 @@ def _fig_text(fig, pct: bool = True) -> str:
         return "c (suppressed)"
     if fig.value is None:
         return "not defined"
-    out = _pct(fig.value) if pct else f"{fig.value:.3f}"
+    out = _pct(fig.value) if pct else f"{fig.value:.2f}"
     if fig.ci:
         lo, hi = (_pct(fig.ci[0]), _pct(fig.ci[1])) if pct else \
-            (f"{fig.ci[0]:.3f}", f"{fig.ci[1]:.3f}")
+            (f"{fig.ci[0]:.2f}", f"{fig.ci[1]:.2f}")
         out += f" (95% interval {lo} to {hi})"
     return out
 

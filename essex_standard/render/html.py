@@ -78,6 +78,7 @@ def environment():
     env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci)
     env.globals["metric_label"] = lambda name: METRIC_LABELS.get(name, name.replace("_", " "))
     env.globals.update(short_reason=short_reason, split_evidence=split_evidence,
+                       shows_metric=shows_metric,
                        metric_groups=METRIC_GROUPS, complement_metrics=COMPLEMENT_METRICS)
     from .charts import rate_chart
 
@@ -162,6 +163,15 @@ def _margin(row: dict[str, Any], ev: dict[str, Any]) -> float | None:
     if comparison in ("<=", "<"):
         return float(t) - hi
     return None
+
+
+def shows_metric(ev: dict[str, Any]) -> bool:
+    """Whether a criterion's evidence table needs a metric column: it names several metrics,
+    or its path binds the metric (``metrics.false_positive_rate|false_negative_rate``)."""
+    if not isinstance(ev.get("metric"), str):
+        return True
+    rows = list(ev.get("groups") or []) + list(ev.get("not_assessable") or [])
+    return len({g.get("metric") for g in rows}) > 1
 
 
 def split_evidence(criterion: dict[str, Any], show_all_below: int = 4) -> dict[str, Any]:

@@ -32,6 +32,16 @@ CARD_METRICS = {
     "accuracy": "accuracy",
     "roc_auc": "roc_auc",
 }
+#: Decimals of a proportion in the public card: no finer than the public report's "N in every
+#: 100", so a rate times a published group size cannot rebuild a count the report hides
+#: (docs/privacy.md).
+RATE_DIGITS = 2
+
+
+def _rate(value: float) -> str:
+    return f"{value:.{RATE_DIGITS}f}"
+
+
 LIMITS = (
     "When groups have different base rates, no model with imperfect accuracy can have equal "
     "error rates and equal calibration in every group at once (Chouldechova 2017; Kleinberg, "
@@ -126,7 +136,8 @@ def hf_metadata(ctx: Mapping[str, Any]) -> dict[str, Any]:
     metrics = []
     for m in ctx["overall"]:
         if m["figure"].value is not None:
-            metrics.append({"type": CARD_METRICS[m["name"]], "value": round(m["figure"].value, 4),
+            metrics.append({"type": CARD_METRICS[m["name"]],
+                            "value": round(m["figure"].value, RATE_DIGITS),
                             "name": f"{m['label']} (all)", "verified": False})
     for s in ctx["slices"]:
         for g in s["groups"]:
@@ -135,7 +146,7 @@ def hf_metadata(ctx: Mapping[str, Any]) -> dict[str, Any]:
                     continue
                 metrics.append({
                     "type": CARD_METRICS[m["name"]],
-                    "value": round(m["figure"].value, 4),
+                    "value": round(m["figure"].value, RATE_DIGITS),
                     "name": f"{m['label']} ({s['label']}: {g['group']})",
                     "verified": False,
                 })
@@ -185,12 +196,12 @@ def model_card_toolkit(result: AuditResult) -> dict[str, Any]:
         if fig.value is None and not fig.suppressed:
             return  # undefined for this group (no one to measure on)
         entry: dict[str, Any] = {"type": m["name"],
-                                 "value": "c" if fig.suppressed else f"{fig.value:.4f}"}
+                                 "value": "c" if fig.suppressed else _rate(fig.value)}
         if slice_name:
             entry["slice"] = slice_name
         if fig.ci and not fig.suppressed:
-            entry["confidence_interval"] = {"lower_bound": f"{fig.ci[0]:.4f}",
-                                            "upper_bound": f"{fig.ci[1]:.4f}"}
+            entry["confidence_interval"] = {"lower_bound": _rate(fig.ci[0]),
+                                            "upper_bound": _rate(fig.ci[1])}
         pred = doc["data"].get("predictions", {})
         if pred.get("description"):
             entry["threshold"] = str(pred["description"])

@@ -28,28 +28,38 @@ PROBLEM_VERDICTS = ("not met", "insufficient evidence")
 
 
 def plain_verdict(standard: Mapping[str, Any] | None) -> str:
-    """The verdict in one or two sentences a resident can read (no criterion ids)."""
+    """The verdict in a sentence a resident can read (no criterion ids); the parts add up.
+
+    >>> crit = [{"severity": "required", "verdict": v} for v in
+    ...         ["met"] * 2 + ["insufficient evidence"] * 3 + ["not assessed"] * 15]
+    >>> print(plain_verdict({"verdict": "incomplete", "criteria": crit}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Of the 20 checks it must pass, it failed none, 2 passed, 3 need more evidence and 15 have
+    not been checked yet.
+    """
     if not standard:
         return VERDICT_WORDS[None][2]
     required = [c for c in standard.get("criteria", []) if c.get("severity") == "required"]
-    failed = [c for c in required if c.get("verdict") == "not met"]
-    thin = [c for c in required if c.get("verdict") == "insufficient evidence"]
-    unanswered = [c for c in required if c.get("verdict") == "not assessed"]
+    count = {v: sum(c.get("verdict") == v for c in required)
+             for v in ("met", "not met", "insufficient evidence", "not assessed")}
     total = len(required)
-    more = ""
-    if thin:
-        more += f" We do not have enough evidence yet to judge {len(thin)} more."
-    if unanswered:
-        more += f" And {len(unanswered)} more have not been checked yet." if thin else \
-            f" We have not yet checked {len(unanswered)} more."
     verdict = standard.get("verdict")
-    if verdict == "met":
+    if verdict == "met" and count["met"] == total:
         return f"The model passed all {total} checks that it must pass."
-    if verdict == "not met":
-        return f"It failed {len(failed)} of the {total} checks that it must pass.{more}"
-    if verdict == "incomplete":
-        return f"It has not failed any of the {total} checks that it must pass.{more}"
-    return VERDICT_WORDS[None][2]
+    if verdict not in ("met", "not met", "incomplete"):
+        return VERDICT_WORDS[None][2]
+    failed = count["not met"]
+    parts = [f"it failed {failed}" if failed else "it failed none"]
+    if count["met"]:
+        parts.append(f"{count['met']} passed")
+    if count["insufficient evidence"]:
+        n = count["insufficient evidence"]
+        parts.append(f"{n} {'needs' if n == 1 else 'need'} more evidence")
+    if count["not assessed"]:
+        n = count["not assessed"]
+        parts.append(f"{n} {'has' if n == 1 else 'have'} not been checked yet")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"Of the {total} checks it must pass, {listed}."
 
 
 def verdict_info(standard: Mapping[str, Any] | None) -> dict[str, str]:
@@ -67,22 +77,34 @@ def verdict_info(standard: Mapping[str, Any] | None) -> dict[str, str]:
 
 def _affected(doc: Mapping[str, Any], groups: list[dict[str, Any]]) -> list[str]:
     """"age band 0-4 and 16-17": each characteristic named once, then its groups."""
-    by_attr: dict[str, list[str]] = {}
+    by_attr: dict[str | None, list[str]] = {}
     for g in groups:
-        by_attr.setdefault(g["attribute"], []).append(str(g["group"]))
+        names = by_attr.setdefault(g["attribute"], [])
+        if g["group"] is not None and str(g["group"]) not in names:
+            names.append(str(g["group"]))
     out = []
     for attr, names in by_attr.items():
-        label = attribute_label(doc, attr) if attr is not None else "everyone"
+        if attr is None:
+            out.append(_people(doc))
+            continue
+        label = attribute_label(doc, attr)
+        if not names:
+            out.append(label)
+            continue
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         out.append(f"{label} {listed}")
     return out
+
+
+def _people(doc: Mapping[str, Any]) -> str:
+    return f"all {words(doc.get('model') or {})['people']}"
 
 
 def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Criteria the model did not meet (or could not be judged on), with the response."""
     standard = doc.get("standard") or {}
     responses = (doc.get("model") or {}).get("responses") or {}
-    flagged = words(doc.get("model") or {})["flagged"]
+    flagged, people = (words(doc.get("model") or {})[k] for k in ("flagged", "people"))
     changed = {o["id"]: o for o in overrides(doc)}
     out = []
     for c in standard.get("criteria", []):
@@ -94,7 +116,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
             seen = set()
             for g in ev.get("groups", []):
                 key = (g.get("attribute"), g.get("group"))
-                if g.get("verdict") == "not met" and key not in seen and key[1] is not None:
+                if g.get("verdict") == "not met" and key not in seen:
                     seen.add(key)
                     groups.append({"attribute": key[0], "group": key[1]})
         response = responses.get(c["id"])
@@ -105,7 +127,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "id": c["id"],
                 "title": c.get("title", c["id"]),
                 "why": current_why(c, standard, applied_too=c.get("kind") == "measured"),
-                "rule": plain_rule(ev, flagged) if c.get("kind") == "measured" else None,
+                "rule": plain_rule(ev, flagged, people) if c.get("kind") == "measured" else None,
                 "override": (override_sentence(changed[c["id"]]) if c["id"] in changed
                              else None),
                 "verdict": c["verdict"],
@@ -185,6 +207,8 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "attributes": attributes,
         "intersections": intersections,
         "findings": findings,
+        "findings_adjusted": facts.findings_adjusted,
+        "calibration_problems": facts.calibration_problems(),
         "standard": doc.get("standard"),
         "verdict": verdict_info(doc.get("standard")),
         "problems": problems(doc),

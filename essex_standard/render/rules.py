@@ -81,15 +81,90 @@ def format_threshold(ev: Mapping[str, Any], t: Any) -> str:
     return _num(t)
 
 
-def plain_rule(ev: Mapping[str, Any], flagged: str = "flagged") -> str:
-    """The rule a measured criterion was judged by, in a sentence for residents."""
+_FRACTIONS = {0.5: "half", 1 / 3: "a third", 0.25: "a quarter", 2 / 3: "two thirds",
+              1.0: "double"}
+
+
+def _fraction(x: float) -> str:
+    """0.5 → 'half', 0.333 → 'a third', otherwise '40 in every 100'."""
+    for f, name in _FRACTIONS.items():
+        if abs(x - f) < 0.005:
+            return name
+    return _per100(x)
+
+
+def _share_change_rule(t: Any, people: str) -> str | None:
+    """R7-style rules on the ratio of a group's share now to its share before."""
+    if not isinstance(t, (list, tuple)) or len(t) != 2:
+        return None
+    lo, hi = float(t[0]), float(t[1])
+    if lo <= 0 or hi <= 1 or lo >= 1:
+        return None
+    was = (f"a group that made up 100 of every 1,000 {people} before should now make up "
+           f"between {round(100 * lo):g} and {round(100 * hi):g}")
+    if abs(lo * hi - 1) < 0.005:
+        change = f"grow or shrink by more than {_fraction(hi - 1)} (×{hi:g})"
+    else:
+        change = (f"grow by more than {_fraction(hi - 1)} (×{hi:g}) or shrink by more than "
+                  f"{_fraction(1 - lo)} (×{lo:.2g})")
+    return (f"The rule we used: each group's share of the {people} the model sees should not "
+            f"{change} since the model was checked: {was}.")
+
+
+def _special_rule(metrics: list[str], ev: Mapping[str, Any], people: str) -> str | None:
+    """Whole sentences for rules that read badly as 'subject must be at most X'."""
+    t, comparison = ev.get("threshold"), ev.get("comparison")
+    if t is None or len(metrics) != 1:
+        return None
+    metric, limit = metrics[0], format_threshold(ev, t)
+    if metric == "calibration_in_the_large" and comparison == "within":
+        return (f"The rule we used: predictions for each group should stay as close to what "
+                f"happened as they were in the period the model was built on, give or take "
+                f"{limit}.")
+    if metric == "widening" and comparison in ("<=", "<"):
+        return (f"The rule we used: the gap in errors between each group and the comparison "
+                f"group should not grow by more than {limit} from one period to the next.")
+    if metric == "share_change" and comparison == "between":
+        return _share_change_rule(t, people)
+    return None
+
+
+def _generic_rule(metrics: list[str], ev: Mapping[str, Any]) -> str:
+    """A rule with no plain wording of its own: the figure's name, then the limit in words."""
+    name = " and ".join(m.replace("_", " ") for m in metrics) or "the figure"
+    t, comparison = ev.get("threshold"), ev.get("comparison")
+    if t is None:
+        return f"The rule we used: the {name} must reach a level the owner sets (none was set)."
+    limit = format_threshold(ev, t)
+    body = {"<=": f"must be at most {limit}", "<": f"must be below {limit}",
+            ">=": f"must be at least {limit}", ">": f"must be above {limit}",
+            "within": f"must stay within {limit} either way",
+            "between": f"must be between {limit}"}.get(str(comparison),
+                                                       f"must meet the limit {limit}")
+    return (f"The rule we used: the figure called \"{name}\" {body} (the technical report "
+            "explains it).")
+
+
+def plain_rule(ev: Mapping[str, Any], flagged: str = "flagged", people: str = "people") -> str:
+    """The rule a measured criterion was judged by, in a sentence for residents.
+
+    >>> plain_rule({"metric": "drift.group_mix.*.groups.*.share_change", "statistic": "value",
+    ...             "comparison": "between", "threshold": [0.6667, 1.5]}, people="families")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    "The rule we used: each group's share of the families the model sees should not grow or
+    shrink by more than half (×1.5) since the model was checked: a group that made up 100 of
+    every 1,000 families before should now make up between 67 and 150."
+    """
     metrics = _metrics(ev)
+    special = _special_rule(metrics, ev, people)
+    if special:
+        return special
     if tuple(metrics) in PLAIN_PAIRS:
         subjects = [PLAIN_PAIRS[tuple(metrics)]]
     else:
         subjects = [PLAIN_SUBJECT[m] for m in metrics if m in PLAIN_SUBJECT]
     if not subjects:
-        return f"The rule we used: {ev.get('rule') or 'see the technical report'}."
+        return _generic_rule(metrics, ev)
     subject = " and ".join(dict.fromkeys(s.format(flagged=flagged) for s in subjects))
     t, comparison, statistic = ev.get("threshold"), ev.get("comparison"), ev.get("statistic")
     limit = format_threshold(ev, t)
@@ -148,6 +223,7 @@ def overrides(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     criteria = {c["id"]: c for c in standard.get("criteria", [])}
     defaults = default_thresholds(standard)
     flagged = (doc.get("model") or {}).get("flagged") or "flagged"
+    people = (doc.get("model") or {}).get("people") or "people"
     out = []
     for cid, setting in given.items():
         c = criteria.get(cid, {})
@@ -168,7 +244,7 @@ def overrides(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
             "default_text": format_threshold(ev, default) if known else None,
             "threshold_text": format_threshold(ev, applied),
             "rule": ev.get("rule") or "",
-            "plain": plain_rule(ev, flagged),
+            "plain": plain_rule(ev, flagged, people),
         })
     return out
 

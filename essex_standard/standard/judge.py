@@ -114,6 +114,8 @@ def describe_unit(j: Judged) -> str:
     assert m is not None
     u = j.unit
     stat = "" if m.statistic in ("value", "count", "point") else f" {m.statistic}"
+    if u.quantity:  # a path binding the metric: 'false positive rate widening'
+        stat = f" {metric_words(u.quantity)}{stat}"
     text = f"{metric_words(u.metric)}{stat}, {_who(u)}: {_fmt(u.value, m.statistic)}"
     if j.interval is not None and j.level is not None and m.statistic not in ("count", "point"):
         text += (f", adjusted {_pct(j.level)} interval {_fmt(j.interval[0], m.statistic)} to "

@@ -6,7 +6,10 @@ A measured criterion points into ``results.json`` in one of three ways (docs/sta
 * ``source: <section>`` (``fairness``, ``calibration``, ...) — any section shaped like
   ``<section>.<attribute>.groups.<group>.metrics.<metric>``: one unit per group, or per
   non-reference group for a ``difference`` / ``ratio`` against the reference group;
-* ``path: a.*.b`` — a dotted path, ``*`` matching any key: one unit per match.
+* ``path: a.*.b`` — a dotted path, ``*`` matching any key: one unit per match.  The keys
+  the wildcards bind are split into attribute, group and metric (:func:`path_roles`):
+  in ``drift.by_group.*.groups.*.…`` the first is the attribute, the one after ``groups``
+  the group, and one after ``metrics`` the metric.
 
 Each unit carries its estimator (so its interval can be recomputed at any level) and, when
 the evidence rule is not met, the reason it is not assessable.
@@ -64,6 +67,9 @@ class Unit:
     #: Set when the chance level is on the wrong side of the threshold: the comparison can
     #: still be *not met* (the error is far beyond noise), but otherwise it is not assessable.
     cannot_meet: str | None = None
+    #: For a path whose wildcard binds the metric (``metrics.*.widening``): the statistic of
+    #: that metric that is judged (``widening``); None otherwise.
+    quantity: str | None = None
 
 
 @dataclass
@@ -168,6 +174,47 @@ def _as_entry(match: Any) -> Mapping[str, Any] | None:
     return None
 
 
+def path_roles(parts: list[str]) -> list[str]:
+    """The role of each key a path's wildcards bind: ``attribute``, ``group`` or ``metric``.
+
+    A wildcard (``*`` or alternatives ``a|b``) right after ``groups`` binds the group, one right
+    after ``metrics`` binds the metric, and the last other wildcard before the group binds the
+    attribute (``drift.by_group.*.groups.*.…``: attribute, group).  Without a ``groups``
+    wildcard every bound key is part of the attribute (``drift.score.*``), as are other
+    wildcards.
+
+    >>> path_roles("drift.by_group.*.groups.*.calibration_in_the_large.difference".split("."))
+    ['attribute', 'group']
+    >>> path_roles("over_time.trends.*.groups.*.metrics.fpr|fnr.widening".split("."))
+    ['attribute', 'group', 'metric']
+    >>> path_roles("a.*.b.*".split("."))
+    ['attribute', 'attribute']
+    """
+    bindings = [i for i, head in enumerate(parts) if head == "*" or "|" in head]
+    roles = ["attribute"] * len(bindings)
+    group_at = [k for k, i in enumerate(bindings) if i > 0 and parts[i - 1] == "groups"]
+    if not group_at:
+        return roles
+    roles[group_at[0]] = "group"
+    for k, i in enumerate(bindings):
+        if k != group_at[0] and i > 0 and parts[i - 1] == "metrics":
+            roles[k] = "metric"
+    return roles
+
+
+def _split_bound(parts: list[str], bound: list[str]) -> tuple[str | None, str | None, str | None]:
+    """(attribute, group, metric) from the keys a path's wildcards bound."""
+    roles = path_roles(parts)
+    attribute = [key for key, role in zip(bound, roles, strict=True) if role == "attribute"]
+    group = next((key for key, role in zip(bound, roles, strict=True) if role == "group"), None)
+    metric = next((key for key, role in zip(bound, roles, strict=True) if role == "metric"), None)
+    return ".".join(attribute) or None, group, metric
+
+
+#: Last keys of a path that name a statistic of the key before them, not a metric.
+_STATISTIC_KEYS = ("difference", "ratio", "value")
+
+
 def _from_path(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
     assert measure.path is not None
     parts = measure.path.split(".")
@@ -188,11 +235,15 @@ def _from_path(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
                                  f"{_why_absent(doc, alone) or ': not measured in this audit'})")
     for bound, entry in matches:
         value = entry.get("value")
-        unit = Unit(metric=parts[-1], attribute=".".join(bound) or None, group=None,
+        attribute, group, metric = _split_bound(parts, bound)
+        if metric is None and len(parts) > 1 and parts[-1] in _STATISTIC_KEYS:
+            metric = parts[-2]  # '...calibration_in_the_large.difference'
+        unit = Unit(metric=metric or parts[-1], attribute=attribute, group=group,
                     value=None if value is None else float(value), ci=entry.get("ci"),
                     n=entry.get("n"), denominator=_denominator(entry),
                     estimator=_estimator_for_value(entry, level, exact, parts[-1]),
-                    chance_level=_number(entry.get("chance_level")))
+                    chance_level=_number(entry.get("chance_level")),
+                    quantity=parts[-1] if metric and metric != parts[-1] else None)
         if value is None:
             unit.blocker = str(entry.get("reason", "undefined"))
         units.append(unit)
