@@ -12,12 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from ._version import __version__
 from .config import AuditConfig, load_config, parse_config
 from .load import AuditData, load_audit_data, prepare
 from .metrics.fairness import measure_grouping, measure_overall
 from .privacy import resolve_privacy
-from .result import SCHEMA_VERSION, AuditResult
+from .result import SCHEMA_VERSION, AuditResult, round_floats, tool_record
 
 
 def measure(data: AuditData, cfg: AuditConfig) -> dict[str, Any]:
@@ -70,7 +69,7 @@ def build_document(data: AuditData, cfg: AuditConfig, measured: dict[str, Any]) 
     """Assemble the versioned ``results.json`` document."""
     return {
         "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "essex-standard", "version": __version__},
+        "tool": tool_record(),
         "model": dict(cfg.model),
         "config": _jsonable(cfg.raw),
         "inputs": data.inputs,
@@ -110,8 +109,12 @@ def _jsonable(obj: Any) -> Any:
 
 
 def run(data: AuditData, cfg: AuditConfig) -> AuditResult:
-    """Stages 2–3 on prepared data."""
-    doc = build_document(data, cfg, measure(data, cfg))
+    """Stages 2–3 on prepared data.
+
+    The measured document is rounded to the precision ``results.json`` keeps *before* it is
+    judged, so the verdicts are exactly those a later reader re-derives from the file.
+    """
+    doc = round_floats(build_document(data, cfg, measure(data, cfg)))
     doc["standard"] = judge(doc, cfg)
     return AuditResult(doc)
 

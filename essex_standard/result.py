@@ -19,8 +19,58 @@ from .resources import schema_path
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.1.0"  # 1.1: calibration, drift, over_time sections
+SCHEMA_VERSION = "1.2.0"  # 1.1: calibration, drift, over_time; 1.2: float precision, versions
 SCHEMA_FILE = "results.schema.json"
+
+#: Significant digits kept for every number in ``results.json``.  Floating-point results can
+#: differ in the last few bits between machines (OpenBLAS picks its kernel by CPU; numpy's SIMD
+#: loops differ by instruction set), so the file promises agreement to this precision across
+#: machines, and byte-identity for the same inputs and seed on one machine.  Twelve digits is
+#: far below any figure a report shows and far above the ~1e-14 spread seen between kernels.
+FLOAT_DIGITS = 12
+
+#: Libraries whose versions can change a figure; recorded so a result can be reproduced.
+_RECORDED_LIBRARIES = ("numpy", "scipy", "pandas", "scikit-learn")
+
+
+def tool_record() -> dict[str, Any]:
+    """The ``tool`` block: this tool's version and the numeric libraries that computed the file.
+
+    >>> sorted(tool_record()["libraries"])
+    ['numpy', 'pandas', 'python', 'scikit-learn', 'scipy']
+    """
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ._version import __version__
+
+    libraries = {"python": platform.python_version()}
+    for name in _RECORDED_LIBRARIES:
+        try:
+            libraries[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - all are install requirements
+            libraries[name] = "not installed"
+    return {
+        "name": "essex-standard",
+        "version": __version__,
+        "float_digits": FLOAT_DIGITS,
+        "libraries": libraries,
+    }
+
+
+def round_floats(obj: Any, digits: int = FLOAT_DIGITS) -> Any:
+    """A copy of ``obj`` with every float rounded to ``digits`` significant digits.
+
+    >>> round_floats({"a": [0.1 + 0.2, 2, "x"]})
+    {'a': [0.3, 2, 'x']}
+    """
+    if isinstance(obj, float):
+        return float(f"{obj:.{digits}g}") if math.isfinite(obj) else obj
+    if isinstance(obj, Mapping):
+        return {k: round_floats(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [round_floats(v, digits) for v in obj]
+    return obj
 
 
 def _check_finite(obj: Any, where: str = "$") -> None:
@@ -145,9 +195,13 @@ class AuditResult:
 
     # ---- serialisation
     def to_json(self) -> str:
-        """The canonical ``results.json`` text: deterministic, no NaN, newline-terminated."""
+        """The canonical ``results.json`` text: deterministic, no NaN, newline-terminated.
+
+        Numbers are written to :data:`FLOAT_DIGITS` significant digits.
+        """
         _check_finite(self.doc)
-        return json.dumps(self.doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        text = json.dumps(round_floats(self.doc), indent=2, ensure_ascii=False, allow_nan=False)
+        return text + "\n"
 
     def write(self, path: str | Path) -> Path:
         """Validate against the schema, then write atomically (never a half-written file)."""

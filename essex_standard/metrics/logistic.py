@@ -45,9 +45,16 @@ def _fit_line(x: np.ndarray, pos: np.ndarray, n: np.ndarray, start: tuple[float,
     was below ``tol``, so the estimates moved by less than that since it was computed.
     """
     a, b = float(start[0]), float(start[1])
-    eta, mu, w, r = (np.empty_like(x) for _ in range(4))
+    eta, mu, w, r, buf = (np.empty_like(x) for _ in range(5))
     pos_total = float(pos.sum())
-    sum_px = float(pos @ x) if slope else 0.0
+
+    def dot(u: np.ndarray, v: np.ndarray) -> float:
+        # Not ``u @ v``: BLAS picks its kernel by CPU and the last bits of the sum then differ
+        # between machines; numpy's own pairwise sum has one fixed order everywhere.
+        np.multiply(u, v, out=buf)
+        return float(buf.sum())
+
+    sum_px = dot(pos, x) if slope else 0.0
 
     def fill(a: float, b: float) -> None:
         np.multiply(x, b, out=eta)
@@ -57,7 +64,8 @@ def _fit_line(x: np.ndarray, pos: np.ndarray, n: np.ndarray, start: tuple[float,
     def loglik(a: float, b: float) -> float:
         np.multiply(x, b, out=r)
         np.add(r, a, out=r)
-        return float(pos @ r - n @ np.logaddexp(0.0, r))
+        ll = dot(pos, r)
+        return ll - dot(n, np.logaddexp(0.0, r))
 
     info = np.zeros((2, 2))
     for _ in range(max_iter):
@@ -68,14 +76,15 @@ def _fit_line(x: np.ndarray, pos: np.ndarray, n: np.ndarray, start: tuple[float,
         g0 = pos_total - float(r.sum())
         i00 = float(w.sum())
         if slope:
-            g1 = sum_px - float(r @ x)
+            g1 = sum_px - dot(r, x)
             np.multiply(w, x, out=r)
-            i01, i11 = float(r.sum()), float(r @ x)
+            i01, i11 = float(r.sum()), dot(r, x)
             info = np.array([[i00, i01], [i01, i11]])
-            try:
-                step = np.linalg.solve(info, np.array([g0, g1]))
-            except np.linalg.LinAlgError:
+            det = i00 * i11 - i01 * i01
+            if not det > 0:
                 return LogisticFit(np.array([]), np.array([]), "the fit is singular")
+            # The 2×2 solve in closed form, for the same reason as ``dot``.
+            step = np.array([(i11 * g0 - i01 * g1) / det, (i00 * g1 - i01 * g0) / det])
         else:
             info = np.array([[i00]])
             if not i00 > 0:
@@ -95,10 +104,13 @@ def _fit_line(x: np.ndarray, pos: np.ndarray, n: np.ndarray, start: tuple[float,
     else:
         return LogisticFit(np.array([]), np.array([]), "the fit did not converge (separation?)")
     beta = np.array([a, b]) if slope else np.array([a])
-    try:
-        cov = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        return LogisticFit(np.array([]), np.array([]), "the information matrix is singular")
+    if slope:
+        det = info[0, 0] * info[1, 1] - info[0, 1] ** 2
+        if not det > 0:
+            return LogisticFit(np.array([]), np.array([]), "the information matrix is singular")
+        cov = np.array([[info[1, 1], -info[0, 1]], [-info[0, 1], info[0, 0]]]) / det
+    else:
+        cov = np.array([[1.0 / info[0, 0]]])
     if not (np.all(np.isfinite(beta)) and np.all(np.diag(cov) > 0)):
         return LogisticFit(np.array([]), np.array([]), "the fit did not converge (separation?)")
     return LogisticFit(beta, np.sqrt(np.diag(cov)))
