@@ -61,14 +61,21 @@ MODEL_TEXT_FIELDS: tuple[str, ...] = (
     "data_cleaning",
     "data_access",
     "license",
+    # GOV.UK filters for the ATRS record (docs/reports.md) and its source data URL.
+    "organisation_type",
+    "function",
+    "region",
+    "source_data_url",
 )
 #: Structured (non-text) fields under ``model:``: impact_assessments (list of {name, date,
 #: link, description}), risks (list of {name, description, mitigation}) and responses
 #: (criterion id → what the organisation did about it), validated by ``_parse_model_item``.
-MODEL_LIST_FIELDS: tuple[str, ...] = ("impact_assessments", "risks", "responses")
+MODEL_LIST_FIELDS: tuple[str, ...] = ("impact_assessments", "risks", "responses", "suppliers")
 MODEL_ITEM_KEYS = {
     "impact_assessments": (("name",), ("name", "date", "link", "description")),
     "risks": (("name",), ("name", "description", "mitigation")),
+    "suppliers": (("name",), ("name", "companies_house_number", "role", "procurement_type",
+                             "data_access_terms")),
 }
 
 DATA_KEYS = (

@@ -188,9 +188,9 @@ def test_atrs_record(csc_result):
     record = json.loads(render_atrs_json(csc_result))  # validates against our schema
     spec = record["tier_2"]["tool_specification"]
     assert "20,000" in spec["data_specification"]["data_quantities"]
-    assert "Accuracy" in spec["models"][0]["model_performance"]
+    assert "Accuracy" in spec["model_specification"][0]["model_performance"]
     md = render_atrs_markdown(csc_result)
-    assert "## Tier 2 - Owner and Responsibility" in md and "### 4.2.7 - Model performance" in md
+    assert "## Tier 2 - Owner and Responsibility" in md and "### 2.4.2.7 - Model performance" in md
 
 
 def test_standard_fixture_renders_problems_and_responses(csc_result):

@@ -3,9 +3,11 @@
 Measured fields (model performance and fairness analysis, data quantities, completeness,
 sensitive attributes) are written from the audit, under disclosure control; everything else
 comes from the ``model:`` section of the config, and an empty field says "not provided".
-The JSON validates against ``essex_standard/schema/atrs-v3.0.schema.json``, which we ship.
-The field list follows the ATRS v3.0 template's Tier 1 and Tier 2 sections (see
-docs/reports.md for the mapping from config keys).
+The JSON validates against ``essex_standard/schema/atrs-v3.0.schema.json``, which we ship,
+and its ``metadata`` block uses GOV.UK's own facet keys and values (:mod:`.atrs_govuk`). The
+fields follow the ATRS v3.0 numbering (Tier 1: 1.1-1.4; Tier 2: sections 2.1-2.5); the
+audit's own statement sits in an annex outside the numbered fields. docs/reports.md names the
+source of every field.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from ..privacy import convention_text
 from ..result import AuditResult
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
+from .atrs_govuk import facet_label, govuk_metadata
 from .rules import override_line, overrides
 
 ATRS_VERSION = "3.0"
@@ -75,21 +78,29 @@ def _fairness(facts: PublicFacts) -> str:
             parts.append("The Standard was applied without overrides.")
     else:
         parts.append("The Essex Standard has not been applied to this audit.")
+    parts.extend(_findings_text(facts))
+    parts.append("Per-group figures with intervals are in the model card and technical report.")
+    return " ".join(parts)
+
+
+def _findings_text(facts: PublicFacts) -> list[str]:
+    """One sentence per group the audit found clearly worse served, with both figures."""
+    doc = facts.doc
     w = words(doc.get("model") or {})
     findings = [f for a in doc.get("fairness", {}) for f in facts.findings(a)]
     if not findings:
-        parts.append("No group had a clear gap (at least 5 in 100, interval excluding zero) "
-                     "from its reference group in the error rates measured.")
+        return ["No group had a clear gap from its reference group in the error rates "
+                "measured."]
+    out = []
     for f in findings:
         what = {"wrongly_flagged": f"wrongly {w['flagged']} (false positive rate)",
                 "missed": "missed (false negative rate)",
                 "flagged_more": f"{w['flagged']} (selection rate)"}[f["kind"]]
-        parts.append(
+        out.append(
             f"{f['group']} ({attribute_label(doc, f['attribute'])}): {per100(f['value'])} in 100 "
             f"{what}, against {per100(f['reference_value'])} in 100 for {f['reference']}."
         )
-    parts.append("Per-group figures with intervals are in the model card and technical report.")
-    return " ".join(parts)
+    return out
 
 
 def _quantities(facts: PublicFacts) -> str:
@@ -137,8 +148,48 @@ def _completeness(facts: PublicFacts) -> str:
     return "; ".join(parts) + "."
 
 
+def _suppliers(model: Mapping[str, Any]) -> tuple[str, list[dict[str, str]]]:
+    """2.1.4 and its sub-fields: whether an external supplier is involved, and who."""
+    rows = [{"name": s.get("name") or NOT_PROVIDED,
+             "companies_house_number": s.get("companies_house_number") or NOT_PROVIDED,
+             "role": s.get("role") or NOT_PROVIDED,
+             "procurement_procedure_type": s.get("procurement_type") or NOT_PROVIDED,
+             "data_access_terms": s.get("data_access_terms") or NOT_PROVIDED}
+            for s in model.get("suppliers") or []]
+    if rows:
+        return "Yes", rows
+    third = str(model.get("third_parties") or "").strip().lower()
+    if third.startswith(("none", "no")):
+        return "No", []
+    return NOT_PROVIDED, []
+
+
+def _tier_1_description(model: Mapping[str, Any]) -> str:
+    """1.2: how and why the tool is used, from the owner's own words (purpose first)."""
+    parts = [str(model[k]).strip() for k in ("purpose", "description", "decision_use", "benefit")
+             if model.get(k)]
+    return "\n\n".join(p if p.endswith((".", "!", "?")) else p + "." for p in parts) \
+        or NOT_PROVIDED
+
+
+def _audit_risk(facts: PublicFacts) -> list[dict[str, str]]:
+    """The audit's findings as a risk (2.5.2), the field the template gives them."""
+    doc = facts.doc
+    findings = [f for a in doc.get("fairness", {}) for f in facts.findings(a)]
+    std = doc.get("standard")
+    if not findings and not (std and std.get("verdict") not in (None, "meets")):
+        return []
+    responses = (doc.get("model") or {}).get("responses") or {}
+    return [{
+        "name": "Unequal results between groups (found by the Essex Standard audit)",
+        "description": " ".join(_findings_text(facts))
+        + " The verdict and the rules applied are in the annex.",
+        "mitigation": " ".join(f"{k}: {v}" for k, v in responses.items()) or NOT_PROVIDED,
+    }]
+
+
 def atrs_record(result: AuditResult) -> dict[str, Any]:
-    """The ATRS v3.0 record as a JSON-ready mapping."""
+    """The ATRS v3.0 record as a JSON-ready mapping (field numbers in docs/reports.md)."""
     doc = result.doc
     model = doc.get("model") or {}
     facts = PublicFacts(doc)
@@ -146,40 +197,31 @@ def atrs_record(result: AuditResult) -> dict[str, Any]:
     def f(key: str) -> str:
         return model_field(model, key)
 
-    third = model.get("third_parties")
+    metadata, gaps = govuk_metadata(model, ATRS_VERSION)
+    involved, suppliers = _suppliers(model)
+    inputs = [i for i in doc.get("inputs", []) if i.get("role") in _ROLE]
     record = {
         "atrs_version": ATRS_VERSION,
-        "generated_by": f"essex-standard {doc['tool']['version']} from results.json "
-                        f"(schema {doc['schema_version']})",
-        "disclosure_control": f"{convention_text(facts.disclosure.settings).capitalize()}; "
-                              "suppressed figures are shown as 'c', with secondary "
-                              "suppression.",
+        "metadata": metadata,
         "tier_1": {
             "name": f("name"),
-            "description": f("purpose"),
+            "description": _tier_1_description(model),
             "website": f("website"),
             "contact_email": f("contact_email"),
-            "organisation": f("owner"),
-            "phase": f("phase"),
-            "how_it_works": f("description"),
-            "why_used": f("benefit"),
-            "decision_making": f("decision_use"),
-            "human_review": f("human_review"),
-            "challenge": f("challenge"),
         },
         "tier_2": {
             "owner_and_responsibility": {
                 "organisation": f("owner"),
                 "team": f("team"),
                 "senior_responsible_owner": f("senior_responsible_owner"),
-                "third_party_involvement": f("third_parties"),
-                "external_supplier_involved": (
-                    NOT_PROVIDED if not third else
-                    "no" if str(third).strip().lower().startswith(("none", "no")) else "yes"),
+                "external_supplier_involvement": involved,
+                "external_suppliers": suppliers,
             },
             "description_and_rationale": {
                 "detailed_description": f("description"),
-                "scope": f("scope") if model.get("scope") else f("not_used_for"),
+                # What the tool is for; ``not_used_for`` says what it is NOT for, so it is
+                # never published as the scope (it stays in the public report and model card).
+                "scope": f("scope") if model.get("scope") else f("purpose"),
                 "benefit": f("benefit"),
                 "previous_process": f("previous_process"),
                 "alternatives_considered": f("alternatives"),
@@ -196,7 +238,8 @@ def atrs_record(result: AuditResult) -> dict[str, Any]:
                 "system_architecture": f("architecture"),
                 "phase": f("phase"),
                 "maintenance": f("maintenance"),
-                "models": [{
+                "models": [f("name")],
+                "model_specification": [{
                     "model_name": f("name"),
                     "model_version": f("version"),
                     "model_task": f("model_task") if model.get("model_task") else f("purpose"),
@@ -204,8 +247,10 @@ def atrs_record(result: AuditResult) -> dict[str, Any]:
                     "model_output": f("model_outputs"),
                     "model_architecture": f("architecture"),
                     "model_performance": _performance(facts),
-                    "fairness_analysis": _fairness(facts),
                     "datasets": f("data_sources"),
+                    "dataset_purposes": "; ".join(
+                        f"{i['path']}: {_ROLE.get(i['role'], i['role'])}" for i in inputs)
+                    or NOT_PROVIDED,
                 }],
                 "data_specification": {
                     "source_data_name": f("data_sources"),
@@ -214,6 +259,7 @@ def atrs_record(result: AuditResult) -> dict[str, Any]:
                     "data_quantities": _quantities(facts),
                     "sensitive_attributes": _sensitive(facts),
                     "data_completeness_and_representativeness": _completeness(facts),
+                    "source_data_url": f("source_data_url"),
                     "data_collection": f("data_collection"),
                     "data_cleaning": f("data_cleaning"),
                     "data_sharing_agreements": f("data_sharing"),
@@ -233,11 +279,42 @@ def atrs_record(result: AuditResult) -> dict[str, Any]:
                      "description": r.get("description") or NOT_PROVIDED,
                      "mitigation": r.get("mitigation") or NOT_PROVIDED}
                     for r in model.get("risks") or []
-                ],
+                ] + _audit_risk(facts),
             },
+        },
+        "dataset_cards": [_dataset_card(facts, i, model) for i in inputs],
+        "annex_essex_standard_audit": {
+            "note": "Not an ATRS field: the audit behind this record, kept outside the "
+                    "numbered fields.",
+            "generated_by": f"essex-standard {doc['tool']['version']} from results.json "
+                            f"(schema {doc['schema_version']})",
+            "disclosure_control": f"{convention_text(facts.disclosure.settings).capitalize()}; "
+                                  "suppressed figures are shown as 'c', with secondary "
+                                  "suppression.",
+            "fairness_analysis": _fairness(facts),
+            "before_publishing_on_govuk": gaps,
         },
     }
     return record
+
+
+#: Input files that are data sets (a model file is not), with what each was used for.
+_ROLE = {"data": "the data the model was audited on", "reference": "the reference period "
+         "the audit data were compared with for drift"}
+
+
+def _dataset_card(facts: PublicFacts, inp: Mapping[str, Any], model: Mapping[str, Any]
+                  ) -> dict[str, str]:
+    """The optional dataset card, one per input file of the audit."""
+    rows = inp.get("rows")
+    size = NOT_PROVIDED if rows is None else (
+        f"{rows:,} records" if facts.disclosure.count_shown(rows) else "c records")
+    return {"name": str(inp["path"]),
+            "description": f"{_ROLE.get(inp['role'], inp['role']).capitalize()}. "
+                           f"{model_field(model, 'data_sources')}",
+            "url": model_field(model, "source_data_url"),
+            "size": size,
+            "sha256": str(inp.get("sha256") or NOT_PROVIDED)}
 
 
 def validate_atrs(record: Mapping[str, Any]) -> None:
@@ -260,4 +337,4 @@ def render_atrs_markdown(result: AuditResult) -> str:
 
     record = atrs_record(result)
     template = markdown_environment().get_template("atrs.md")
-    return template.render(r=record, NOT_PROVIDED=NOT_PROVIDED)
+    return template.render(r=record, NOT_PROVIDED=NOT_PROVIDED, label=facet_label)
