@@ -18,8 +18,8 @@ from typing import Any
 
 from ..privacy import convention_text
 from ..result import AuditResult
-from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
 from .atrs_govuk import facet_label, govuk_metadata
+from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
 from .rules import override_line, overrides
 
 ATRS_VERSION = "3.0"

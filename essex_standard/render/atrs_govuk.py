@@ -67,9 +67,9 @@ def facet_value(facet: str, text: str) -> str | None:
     best: tuple[int, str] | None = None
     for allowed in finder_facets()[facet].get("allowed_values", []):
         for form in (slug(allowed["label"]), allowed["value"]):
-            if wanted == form or wanted.startswith(form + "-"):
-                if best is None or len(form) > best[0]:
-                    best = (len(form), allowed["value"])
+            matches = wanted == form or wanted.startswith(form + "-")
+            if matches and (best is None or len(form) > best[0]):
+                best = (len(form), allowed["value"])
     return best[1] if best else None
 
 
