@@ -133,23 +133,31 @@ def hf_metadata(ctx: Mapping[str, Any]) -> dict[str, Any]:
     """
     model = ctx["model"]
     name = model.get("name") or "unnamed model"
-    metrics = []
-    for m in ctx["overall"]:
-        if m["figure"].value is not None:
-            metrics.append({"type": CARD_METRICS[m["name"]],
-                            "value": round(m["figure"].value, RATE_DIGITS),
-                            "name": f"{m['label']} (all)", "verified": False})
+    level = ctx["doc"]["settings"].get("confidence_level", 0.95)
+
+    def entry(m: Mapping[str, Any], config: str, args: dict[str, Any],
+              shown: str = "all") -> dict[str, Any]:
+        fig = m["figure"]
+        if fig.ci:
+            args = {**args, "confidence_interval": [round(fig.ci[0], RATE_DIGITS),
+                                                    round(fig.ci[1], RATE_DIGITS)],
+                    "confidence_level": level}
+        return {"type": CARD_METRICS[m["name"]], "value": round(fig.value, RATE_DIGITS),
+                "name": f"{m['label']} ({shown})", "config": config, "args": args,
+                "verified": False}
+
+    # Each metric's group and interval sit in structured fields (model-index ``config`` and
+    # ``args``, which huggingface_hub reads as ``metric_config`` and ``metric_args``), not
+    # only in the free-text name.
+    metrics = [entry(m, "all", {}) for m in ctx["overall"] if m["figure"].value is not None]
     for s in ctx["slices"]:
         for g in s["groups"]:
             for m in g["metrics"]:
                 if m["figure"].value is None:  # hidden by disclosure control, or undefined
                     continue
-                metrics.append({
-                    "type": CARD_METRICS[m["name"]],
-                    "value": round(m["figure"].value, RATE_DIGITS),
-                    "name": f"{m['label']} ({s['label']}: {g['group']})",
-                    "verified": False,
-                })
+                metrics.append(entry(m, f"{s['attribute']}={g['group']}", {
+                    "attribute": s["label"], "group": g["group"],
+                    "reference_group": s["reference"]}, f"{s['label']}: {g['group']}"))
     meta: dict[str, Any] = {
         "language": ["en"],
         "tags": ["tabular-classification", "fairness-audit", "essex-standard"],
@@ -163,9 +171,37 @@ def hf_metadata(ctx: Mapping[str, Any]) -> dict[str, Any]:
             }],
         }],
     }
-    if model.get("license"):
-        meta["license"] = model["license"]
+    meta.update(_hf_license(model.get("license")))
+    library = LIBRARY_NAMES.get(ctx["doc"]["data"].get("predictions", {}).get("model_format"))
+    if library:
+        meta["library_name"] = library
     return _inert(meta)
+
+
+#: Hugging Face ``library_name`` for the model formats essex-standard loads (a skops or
+#: pickle file holds a scikit-learn estimator); a predictions table names no library.
+LIBRARY_NAMES = {"skops": "sklearn", "pickle": "sklearn", "onnx": "onnx"}
+
+
+def _hf_license(text: str | None) -> dict[str, str]:
+    """Hugging Face's ``license`` fields from ``model.license``.
+
+    An identifier such as ``mit`` or ``apache-2.0`` (one word) is used as it is; any other
+    text is ``license: other`` with the text as ``license_name``, as the Hub asks for
+    licences not on its list. No licence given: no field, never a guess.
+
+    >>> _hf_license("Apache-2.0")
+    {'license': 'apache-2.0'}
+    >>> _hf_license("Proprietary (Northpointe)")
+    {'license': 'other', 'license_name': 'proprietary-northpointe'}
+    """
+    if not text:
+        return {}
+    text = str(text).strip()
+    if re.fullmatch(r"[A-Za-z0-9.+-]+", text):
+        return {"license": text.lower()}
+    return {"license": "other",
+            "license_name": re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")}
 
 
 def render_model_card_markdown(result: AuditResult) -> str:
@@ -202,9 +238,6 @@ def model_card_toolkit(result: AuditResult) -> dict[str, Any]:
         if fig.ci and not fig.suppressed:
             entry["confidence_interval"] = {"lower_bound": _rate(fig.ci[0]),
                                             "upper_bound": _rate(fig.ci[1])}
-        pred = doc["data"].get("predictions", {})
-        if pred.get("description"):
-            entry["threshold"] = str(pred["description"])
         perf.append(entry)
 
     for m in ctx["overall"]:
@@ -231,6 +264,10 @@ def model_card_toolkit(result: AuditResult) -> dict[str, Any]:
                      for i in doc.get("inputs", [])],
             "input_format": text("model_inputs"),
             "output_format": text("model_outputs"),
+            # The decision threshold has no field of its own in the Toolkit's schema or proto
+            # (PerformanceMetric is type, value, slice, confidence_interval): it describes the
+            # output, so it goes in the output format's key-value map.
+            "output_format_map": _threshold_map(doc),
         },
         "quantitative_analysis": {"performance_metrics": perf},
         "considerations": {
@@ -244,14 +281,48 @@ def model_card_toolkit(result: AuditResult) -> dict[str, Any]:
                 {"name": r.get("name", ""),
                  "mitigation_strategy": r.get("mitigation", NOT_PROVIDED)}
                 for r in model.get("risks") or []
-            ] or [{"name": NOT_PROVIDED, "mitigation_strategy": NOT_PROVIDED}],
+            ] + _standard_considerations(doc)
+            or [{"name": NOT_PROVIDED, "mitigation_strategy": NOT_PROVIDED}],
         },
     }
+    if not card["model_parameters"]["output_format_map"]:
+        del card["model_parameters"]["output_format_map"]
+    std = doc.get("standard")
+    if std:
+        card["considerations"]["limitations"].insert(0, {
+            "description": f"Essex Standard {std.get('version', '')} verdict: {std['verdict']}. "
+                           f"{std.get('summary') or ''}".strip()})
     if model.get("audit_date"):
         card["model_details"]["version"]["date"] = str(model["audit_date"])
     if model.get("license"):
         card["model_details"]["licenses"] = [{"custom_text": model["license"]}]
     return card
+
+
+def _threshold_map(doc: Mapping[str, Any]) -> list[dict[str, str]]:
+    pred = doc["data"].get("predictions", {})
+    return [{"key": "decision threshold", "value": str(pred["description"])}] \
+        if pred.get("description") else []
+
+
+def _standard_considerations(doc: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Each criterion the Standard did not find met, as a Toolkit risk with the owner's answer.
+
+    The Toolkit's ``Risk`` (name, mitigation_strategy) is the one place its schema gives a
+    judgement and what is done about it; verdicts stay out of ``quantitative_analysis``.
+    """
+    std = doc.get("standard") or {}
+    responses = (doc.get("model") or {}).get("responses") or {}
+    out = []
+    for c in std.get("criteria", []):
+        if c.get("verdict") in ("met", "not applicable", None):
+            continue
+        # The verdict only: the judge's reasons are technical-report text (they count
+        # comparisons, which the public outputs' small-number check cannot tell from people).
+        name = f"Essex Standard {c['id']} ({c['title']}): {c['verdict']}"
+        out.append({"name": name,
+                    "mitigation_strategy": responses.get(c["id"]) or NOT_PROVIDED})
+    return out
 
 
 def render_model_card_json(result: AuditResult) -> str:
@@ -261,7 +332,11 @@ def render_model_card_json(result: AuditResult) -> str:
 
 
 def validate_model_card(card: Mapping[str, Any]) -> None:
-    """Validate against the Model Card Toolkit v0.0.2 schema we ship."""
+    """Validate against the Model Card Toolkit v0.0.2 schema we ship (upstream's file, unedited).
+
+    The schema leaves most objects open, so the Toolkit's own parser is stricter: it rejects any
+    field its ``model_card.proto`` lacks. tests/test_model_card_toolkit.py checks that too.
+    """
     import jsonschema
 
     from ..resources import schema_path
