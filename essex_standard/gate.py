@@ -9,8 +9,11 @@ the uncertainty of both.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -211,44 +214,94 @@ def report_text(outcome: GateOutcome) -> str:
 # --------------------------------------------------------------------------- JUnit XML
 
 
-def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
-    return ET.SubElement(suite, "testcase", classname=classname, name=name, time="0")
+def _case(suite: ET.Element, classname: str, name: str, file: str | None,
+          line: int | None = None) -> ET.Element:
+    case = ET.SubElement(suite, "testcase", classname=classname, name=name, time="0.000")
+    if file:
+        case.set("file", file)
+        if line:
+            case.set("line", str(line))
+    return case
 
 
-def junit_xml(outcome: GateOutcome) -> str:
+def _criterion_lines(path: str | None) -> dict[str, int]:
+    """Line of each ``id:`` in a Standard file, so an annotation points at the criterion."""
+    if not path:
+        return {}
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    found = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"\s*-?\s*id:\s*[\"']?([\w.-]+)", line)
+        if match and match.group(1) not in found:
+            found[match.group(1)] = number
+    return found
+
+
+def junit_xml(outcome: GateOutcome, *, source: str | None = None, elapsed: float = 0.0,
+              baseline_source: str | None = None) -> str:
     """JUnit XML: one test case per criterion, plus the baseline checks and the overall verdict.
 
-    A required criterion not met is a failure; not assessed or insufficient evidence is
-    skipped (with the reason); a recommended criterion not met is skipped, since it does not
-    block a release.  The last case fails exactly when the gate fails, so a CI dashboard and
-    the exit code agree.
+    A required criterion not met is a failure, and so is a required criterion *not assessed*
+    (or with insufficient evidence: "not assessed: required") unless the gate allows an
+    incomplete verdict, when it is skipped: a grey test would hide that the release was never
+    checked. A recommended criterion not met is skipped, since it does not block a release.
+    The last case fails exactly when the gate fails, so a CI dashboard and the exit code agree.
+
+    Every case names a ``file``: the Standard file when it is the user's own (with the
+    criterion's ``line``), otherwise ``source`` (the config or results.json the gate was
+    given), so reporters that annotate files point at something in the repository. ``time`` is
+    on the suite and on every case: the gate's run (``elapsed``, the audit included) is the
+    time of the "overall verdict" case, and each criterion case takes 0 (it reads a judgement
+    already made), so the cases add up to the suite as readers that re-add them expect.
     """
     s = outcome.standard
     suite = ET.Element("testsuite", name=f"{s.get('id', 'essex-standard')} {s.get('version', '')}")
+    suite.set("time", f"{max(elapsed, 0.0):.3f}")
+    suite.set("timestamp", datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+              .isoformat())
+    own_standard = s.get("path") if not s.get("bundled") else None
+    if own_standard and source and not Path(own_standard).is_absolute():
+        # results.json records the Standard's path relative to the config's folder.
+        beside = Path(source).parent / own_standard
+        own_standard = str(beside) if beside.exists() else own_standard
+    criterion_file = own_standard or source
+    lines = _criterion_lines(own_standard)
     props = ET.SubElement(suite, "properties")
     for key in ("id", "version", "path", "sha256", "verdict"):
         ET.SubElement(props, "property", name=f"standard.{key}", value=str(s.get(key, "")))
     for c in s.get("criteria", []):
-        case = _case(suite, f"essex-standard.{c['principle']}", f"{c['id']} {c['title']}")
+        case = _case(suite, f"essex-standard.{c['principle']}", f"{c['id']} {c['title']}",
+                     criterion_file, lines.get(c["id"]))
         message = f"{c['verdict']} ({c['severity']}): {c['reason']}"
-        if c["verdict"] == "not met" and c["severity"] == "required":
+        required = c["severity"] == "required"
+        if c["verdict"] == "not met" and required:
             ET.SubElement(case, "failure", message=message, type="not met").text = c["reason"]
+        elif c["verdict"] in ("not assessed", "insufficient evidence") and required \
+                and not outcome.allow_incomplete:
+            ET.SubElement(case, "failure", message=f"{c['verdict']}: required. {c['reason']}",
+                          type=c["verdict"]).text = c["reason"]
         elif c["verdict"] != "met":
             ET.SubElement(case, "skipped", message=message)
     if outcome.baseline is not None:
         for cid in sorted(outcome.baseline.checked):
-            case = _case(suite, "essex-standard.baseline", f"{cid} no regression")
+            case = _case(suite, "essex-standard.baseline", f"{cid} no regression",
+                         baseline_source or source)
             found = [r for r in outcome.baseline.regressions if r.criterion == cid]
             if found:
                 text = "\n".join(r.describe() for r in found)
                 ET.SubElement(case, "failure", message=f"{len(found)} disparities got worse",
                               type="regression").text = text
         if outcome.baseline.reference_changes:
-            case = _case(suite, "essex-standard.baseline", "baseline comparable")
+            case = _case(suite, "essex-standard.baseline", "baseline comparable",
+                         baseline_source or source)
             ET.SubElement(case, "failure", message="reference groups changed",
                           type="not comparable").text = "\n".join(
                 outcome.baseline.reference_changes)
-    case = _case(suite, "essex-standard", "overall verdict")
+    case = _case(suite, "essex-standard", "overall verdict", source)
+    case.set("time", suite.get("time"))  # the run itself, so the cases add up to the suite
     if not outcome.passed:
         ET.SubElement(case, "failure", message=f"Gate failed: {outcome.verdict}",
                       type=outcome.verdict).text = report_text(outcome)

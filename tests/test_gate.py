@@ -122,7 +122,10 @@ def test_gate_fails_on_compas_and_junit_marks_failures(compas_result, tmp_path, 
     cases = {c.get("name").split()[0]: c for c in suite.iter("testcase")}
     assert cases["F2"].find("failure") is not None
     assert "African-American" in cases["F2"].find("failure").text
-    assert cases["G1"].find("skipped") is not None  # not assessed: no attestations
+    # A required criterion never assessed (no attestations) fails, named as such: a grey
+    # "skipped" would hide that the release was never checked.
+    assert cases["G1"].find("failure").get("type") == "not assessed"
+    assert cases["G1"].find("failure").get("message").startswith("not assessed: required.")
     assert cases["T3"].find("failure") is None and cases["T3"].find("skipped") is None
     assert cases["overall"].find("failure") is not None
     assert int(suite.get("failures")) == sum(c.find("failure") is not None
@@ -195,3 +198,50 @@ def test_gate_without_standard_section_is_bad_input(tmp_path, compas_result, run
 def test_gate_help_lists_exit_codes():
     result = CliRunner().invoke(cli, ["gate", "--help"])
     assert "Exits 0\n  when the Standard is met" in result.output and "--baseline" in result.output
+
+
+def test_junit_file_reads_in_a_common_junit_reader(tmp_path, run):
+    """junitparser (a widely used JUnit reader) sees the counts, times and files we meant."""
+    from junitparser import Failure, JUnitXml, Skipped
+
+    config = write_audit(tmp_path / "inc", fp_b=220, answers=False)
+    junit = tmp_path / "j.xml"
+    code, _ = run(["gate", str(config), "--junit", str(junit)])
+    assert code == 1
+    xml = JUnitXml.fromfile(str(junit))  # junitparser wraps a lone <testsuite> in JUnitXml
+    (suite,) = list(xml)
+    assert xml.tests == 3 and xml.failures == 2
+    cases = {c.name: c for c in suite}
+    assert list(cases) == ["F2 Error rates are balanced", "G1 A DPIA is complete",
+                           "overall verdict"]
+    assert suite.tests == 3 and suite.failures == 2 and suite.skipped == 0 and suite.errors == 0
+    assert suite.time is not None and suite.time > 0  # the gate ran the audit
+    assert cases["overall verdict"].time == suite.time
+    assert all(c.time == 0 for n, c in cases.items() if n != "overall verdict")
+    g1 = cases["G1 A DPIA is complete"].result
+    assert isinstance(g1[0], Failure) and g1[0].type == "not assessed"
+    # Criteria point at the Standard file (the user's own fork here) and its line.
+    fork = str(config.parent / "fork.yaml")
+    elements = {c.name: c._elem for c in suite}
+    assert elements["G1 A DPIA is complete"].get("file") == fork
+    line = int(elements["G1 A DPIA is complete"].get("line"))
+    assert (config.parent / "fork.yaml").read_text().splitlines()[line - 1].strip() == "- id: G1"
+    assert elements["overall verdict"].get("file") == str(config)
+
+    # --allow-incomplete: the unassessed criterion is skipped, the gate passes.
+    code, _ = run(["gate", str(config), "--junit", str(junit), "--allow-incomplete"])
+    assert code == 0
+    (suite,) = list(JUnitXml.fromfile(str(junit)))
+    cases = {c.name: c for c in suite}
+    assert suite.failures == 0 and suite.skipped == 1
+    assert isinstance(cases["G1 A DPIA is complete"].result[0], Skipped)
+
+
+def test_bundled_standard_cases_point_at_the_config(compas_result, tmp_path):
+    from essex_standard.gate import evaluate, junit_xml
+
+    xml = junit_xml(evaluate(compas_result.doc), source="audit/audit.yaml", elapsed=1.5)
+    suite = ET.fromstring(xml)
+    assert suite.get("time") == "1.500" and suite.get("timestamp")
+    assert {c.get("file") for c in suite.iter("testcase")} == {"audit/audit.yaml"}
+    assert not any(c.get("line") for c in suite.iter("testcase"))

@@ -32,10 +32,13 @@ def command(target: Path, allow_incomplete: bool, junit: Path | None,
     Standard is met, 1 when it is not met or incomplete (or a disparity regressed against
     --baseline), 2 on bad input.
     """
+    import time
+
     from ..errors import EssexStandardError
     from ..gate import evaluate, junit_xml, report_text
     from ..result import AuditResult
 
+    started = time.perf_counter()
     doc = _load_doc(target)
     base = AuditResult.load(baseline).doc if baseline is not None else None
     outcome = evaluate(doc, allow_incomplete=allow_incomplete, baseline=base, source=str(target))
@@ -43,7 +46,10 @@ def command(target: Path, allow_incomplete: bool, junit: Path | None,
     if junit is not None:
         try:
             junit.parent.mkdir(parents=True, exist_ok=True)
-            junit.write_text(junit_xml(outcome), encoding="utf-8")
+            junit.write_text(junit_xml(outcome, source=str(target),
+                                       elapsed=time.perf_counter() - started,
+                                       baseline_source=str(baseline) if baseline else None),
+                             encoding="utf-8")
         except OSError as exc:
             raise EssexStandardError(f"{junit}: cannot write the JUnit file ({exc}).") from None
         click.echo(f"Wrote {junit}")
