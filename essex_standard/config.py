@@ -68,8 +68,10 @@ MODEL_TEXT_FIELDS: tuple[str, ...] = (
     "source_data_url",
 )
 #: Structured (non-text) fields under ``model:``: impact_assessments (list of {name, date,
-#: link, description}), risks (list of {name, description, mitigation}) and responses
-#: (criterion id → what the organisation did about it), validated by ``_parse_model_item``.
+#: link, description}), risks (list of {name, description, mitigation}), responses
+#: (criterion id → what the organisation did about it) and suppliers (ATRS 2.1.4: list of
+#: {name, companies_house_number, role, procurement_type, data_access_terms}), validated by
+#: ``_parse_model_item``.
 MODEL_LIST_FIELDS: tuple[str, ...] = ("impact_assessments", "risks", "responses", "suppliers")
 MODEL_ITEM_KEYS = {
     "impact_assessments": (("name",), ("name", "date", "link", "description")),
