@@ -40,15 +40,17 @@ def _project(tmp_path: Path) -> Path:
     return audit.parent
 
 
-def _github() -> tuple[dict[str, str], list[str]]:
+def _github() -> tuple[dict[str, str], list[str], str]:
+    """Variables, shell steps and shell of the GitHub workflow (``run:`` uses bash there)."""
     workflow = yaml.safe_load((CI / "github-actions.yml").read_text())
     steps = workflow["jobs"]["essex-standard"]["steps"]
-    return dict(workflow["env"]), [s["run"] for s in steps if "run" in s]
+    return dict(workflow["env"]), [s["run"] for s in steps if "run" in s], "bash"
 
 
-def _gitlab() -> tuple[dict[str, str], list[str]]:
+def _gitlab() -> tuple[dict[str, str], list[str], str]:
+    """Variables, script lines and shell of the GitLab job (a runner may use plain sh)."""
     job = yaml.safe_load((CI / "gitlab-ci.yml").read_text())["essex-standard-gate"]
-    return dict(job["variables"]), list(job["script"])
+    return dict(job["variables"]), list(job["script"]), "sh"
 
 
 def _release_clone(tmp_path: Path, tag: str) -> Path:
@@ -74,7 +76,7 @@ def _fresh_venv(tmp_path: Path) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("example", [_github, _gitlab], ids=["github", "gitlab"])
 def test_ci_steps_run_as_written(tmp_path, example):
-    variables, commands = example()
+    variables, commands, shell = example()
     install = [c for c in commands if "pip install" in c]
     assert install == ['pip install "essex-standard @ git+${ESSEX_STANDARD_REPO}'
                        '@${ESSEX_STANDARD_REF}"']
@@ -89,7 +91,7 @@ def test_ci_steps_run_as_written(tmp_path, example):
     project = _project(tmp_path)
 
     def sh(command: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["bash", "-c", command], cwd=project, env=env,
+        return subprocess.run([shell, "-c", command], cwd=project, env=env,
                               capture_output=True, text=True, timeout=600)
 
     done = sh(install[0])
@@ -143,3 +145,14 @@ def test_github_example_is_clean_under_actionlint():
     done = subprocess.run(["actionlint", "-no-color", str(CI / "github-actions.yml")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not on PATH "
+                    "(Debian package 'shellcheck')")
+@pytest.mark.parametrize("example", [_github, _gitlab], ids=["github", "gitlab"])
+def test_shell_steps_are_clean_under_shellcheck(example):
+    _variables, commands, shell = example()
+    for command in commands:
+        done = subprocess.run(["shellcheck", "-s", shell, "-"], input=command,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout
