@@ -136,6 +136,7 @@ class OutputFolder:
         self._lock_path = self.parent / f".{self.target.name}{LOCK_TAG}"
         self._lock_fd: int | None = None
         self._created: list[Path] = []
+        self._made_tmp = False
         self.committed = False
 
     # ------------------------------------------------------------------ checks and lock
@@ -278,6 +279,7 @@ class OutputFolder:
             self._check_space(existing)
             try:
                 self.tmp.mkdir()
+                self._made_tmp = True
                 if self.target.is_dir():
                     os.chmod(self.tmp, stat.S_IMODE(os.stat(self.target).st_mode))
             except OSError as exc:
@@ -333,7 +335,7 @@ class OutputFolder:
 
     def abort(self) -> None:
         """Undo everything but a completed swap: temporary folder, new parents, lock."""
-        if not self.committed:
+        if not self.committed and self._made_tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
             for folder in reversed(self._created):
                 with contextlib.suppress(OSError):
@@ -341,7 +343,7 @@ class OutputFolder:
         self._unlock()
 
     def __enter__(self) -> OutputFolder:
-        if self._lock_fd is None and not self.tmp.exists():
+        if not self._made_tmp:
             self.open()
         return self
 
