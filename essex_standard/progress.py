@@ -27,17 +27,18 @@ class Progress:
         if enabled is None:
             enabled = bool(getattr(self.stream, "isatty", lambda: False)())
         self.done = 0
+        self.total = total
         self._bar = None
         if enabled:
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, file=self.stream, leave=False, dynamic_ncols=True,
-                             bar_format="{desc} [{n_fmt}/{total_fmt} steps, {elapsed}]")
+                             bar_format="{desc} ({elapsed})")
 
     @contextmanager
     def step(self, label: str) -> Iterator[None]:
         if self._bar is not None:
-            self._bar.set_description_str(f"{label}…")
+            self._bar.set_description_str(f"[{self.done + 1}/{self.total}] {label}…")
         try:
             yield
         finally:

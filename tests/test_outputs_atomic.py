@@ -188,7 +188,7 @@ def test_a_folder_with_other_files_is_refused_not_emptied(tiny_result, tmp_path)
     out = tmp_path / "out"
     before = _old_folder(out)
     (out / "my-notes.txt").write_text("precious")
-    with pytest.raises(outfolder.OutputFolderError, match="my-notes.txt"):
+    with pytest.raises(outfolder.OutputFolderError, match=r"my-notes\.txt"):
         outputs.write_outputs(tiny_result, out, only="results")
     assert snapshot(out) == {**before, "my-notes.txt": b"precious"}
     assert leftovers(tmp_path) == set()
