@@ -32,7 +32,7 @@ class Progress:
         if enabled:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, file=self.stream, leave=False, dynamic_ncols=True,
+            self._bar = tqdm(total=total, file=self.stream, leave=False,
                              bar_format="{desc} ({elapsed})")
 
     @contextmanager
