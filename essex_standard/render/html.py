@@ -75,7 +75,10 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci)
+    from .links import html_link, mailto
+
+    # Links from user data go through these filters only: http, https and mailto (links.py).
+    env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci, link=html_link, mailto=mailto)
     env.globals["metric_label"] = lambda name: METRIC_LABELS.get(name, name.replace("_", " "))
     env.globals.update(short_reason=short_reason, split_evidence=split_evidence,
                        shows_metric=shows_metric,
