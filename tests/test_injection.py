@@ -203,3 +203,54 @@ def test_the_link_filter_is_used_wherever_a_template_makes_a_link():
             assert attr not in text, f"{path.name}: {attr} bypasses the link filter"
     for path in root.glob("*.md"):
         assert "| safe" not in path.read_text(), f"{path.name}: '| safe' bypasses escaping"
+
+
+# --------------------------------------------------------------------------- pathological names
+
+
+@pytest.fixture(scope="module")
+def huge_name_result():
+    """Two 200 KB group names sharing their first 150 characters, and a short one."""
+    from essex_standard import audit_frame
+
+    huge = "N" * 150 + "a" * 200_000
+    twin = "N" * 150 + "b" * 200_000
+    rng = np.random.default_rng(5)
+    n = 300
+    df = pd.DataFrame({"y": rng.integers(0, 2, n), "g": [(huge, twin, "C")[i % 3]
+                                                       for i in range(n)]})
+    df["p"] = rng.integers(0, 2, n)
+    return audit_frame(df, y_true="y", y_pred="p", sensitive_features=["g"], bootstrap=0,
+                       min_group_size=10), huge, twin
+
+
+def _longest_run(text: str, char: str) -> int:
+    import re
+
+    return max((len(m) for m in re.findall(f"{char}+", text)), default=0)
+
+
+def test_a_200kb_group_name_is_shortened_in_the_reports(huge_name_result):
+    from essex_standard.render.html import render_technical_html
+    from essex_standard.render.labels import LABEL_LIMIT
+    from essex_standard.render.public import render_public_html
+
+    result, huge, twin = huge_name_result
+    assert huge in result.to_json() and twin in result.to_json(), "results.json keeps them"
+    for name, html in (("technical", render_technical_html(result)),
+                       ("public", render_public_html(result))):
+        assert _longest_run(html, "N") < LABEL_LIMIT, name
+        assert _longest_run(html, "a") < LABEL_LIMIT and _longest_run(html, "b") < 10, name
+        assert len(html) < 2_000_000, f"{name}: the name is repeated in full somewhere"
+        assert "N" * (LABEL_LIMIT - 1) + "…" in html
+        assert "N" * (LABEL_LIMIT - 1) + "… (2)" in html, "the two names stay distinct"
+        assert "full names are in" in html
+
+
+@pytest.mark.slow
+def test_a_200kb_group_name_does_not_stall_the_pdf(huge_name_result):
+    from essex_standard.render.html import render_technical_html
+    from essex_standard.render.pdf import html_to_pdf
+
+    result, _, _ = huge_name_result
+    assert html_to_pdf(render_technical_html(result)).startswith(b"%PDF")

@@ -98,8 +98,10 @@ def environment():
 
 
 def render_technical_html(result: AuditResult) -> str:
-    """The technical audit report for ethics reviewers."""
-    doc = result.doc
+    """The technical audit report for ethics reviewers (long names shortened: labels.py)."""
+    from .labels import display_doc
+
+    doc, _ = display_doc(result.doc)
     html = environment().get_template("technical-report.html").render(
         doc=doc,
         model=doc.get("model", {}),
