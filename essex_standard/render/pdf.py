@@ -30,7 +30,7 @@ def collapse_closed_details(html: str) -> str:
 #: How to give WeasyPrint the Pango libraries it loads at import time (README: "PDF output").
 INSTALL_HELP = (
     "Install Pango, then run again: "
-    "Debian/Ubuntu: sudo apt install libpango-1.0-0 libpangoft2-1.0-0; "
+    "Debian/Ubuntu: sudo apt install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; "
     "Fedora/RHEL: sudo dnf install pango; "
     "macOS: brew install pango; "
     "Windows: install MSYS2, run 'pacman -S mingw-w64-x86_64-pango' and set "
