@@ -310,7 +310,7 @@ class OutputFolder:
                 ) from None
             raise self._fail(f"cannot write {name} ({_why(exc)}). Nothing was changed in "
                              f"{self.shown}.") from None
-        return self.target / name
+        return self.shown / name
 
     def commit(self) -> None:
         """Swap the complete temporary folder into place and delete the old copy."""
