@@ -165,7 +165,9 @@ class OutputFolder:
                              "it (e.g. --out " + str(self.shown / "audit-output") + ").")
         foreign, size = [], 0
         for entry in os.scandir(t):
-            if entry.name in IGNORED:
+            # ``results.json.tmp`` and the like are left by earlier versions when killed.
+            stray = entry.name.endswith(".tmp") and entry.name[:-4] in self.allowed
+            if entry.name in IGNORED or stray:
                 continue
             if entry.name not in self.allowed or not entry.is_file(follow_symlinks=False):
                 foreign.append(entry.name)

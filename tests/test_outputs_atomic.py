@@ -171,6 +171,33 @@ def test_a_run_killed_between_the_fallback_renames_is_repaired(tiny_result, tmp_
     assert leftovers(tmp_path) == set()
 
 
+def test_death_right_after_the_swap_leaves_the_new_set(tiny_result, tmp_path, monkeypatch):
+    """Killed between the exchange and deleting the old copy: --out is already the new set;
+    the old copy, under the temporary name, is removed by the next run."""
+
+    class Killed(BaseException):
+        pass
+
+    out = tmp_path / "out"
+    _old_folder(out)
+    calls = []
+
+    def fsync_dir(path):
+        calls.append(path)
+        if len(calls) == 2:  # the first syncs the new folder, the second follows the swap
+            raise Killed
+
+    monkeypatch.setattr(outfolder, "_fsync_dir", fsync_dir)
+    with pytest.raises(Killed):
+        outputs.write_outputs(tiny_result, out, only="results")
+    assert sorted(snapshot(out)) == ["results.json"]
+    (old_copy,) = [p for p in tmp_path.iterdir() if ".essex-tmp-" in p.name]
+    assert sorted(snapshot(old_copy)) == sorted(OLD)
+    monkeypatch.undo()
+    outputs.write_outputs(tiny_result, out, only="results,atrs-md")
+    assert leftovers(tmp_path) == set()
+
+
 def test_leftovers_of_killed_runs_are_removed_by_the_next(tiny_result, tmp_path):
     out = tmp_path / "out"
     _old_folder(out)
@@ -192,6 +219,19 @@ def test_a_folder_with_other_files_is_refused_not_emptied(tiny_result, tmp_path)
         outputs.write_outputs(tiny_result, out, only="results")
     assert snapshot(out) == {**before, "my-notes.txt": b"precious"}
     assert leftovers(tmp_path) == set()
+
+
+def test_strays_of_earlier_versions_do_not_block_the_folder(tiny_result, tmp_path):
+    out = tmp_path / "out"
+    _old_folder(out)
+    (out / "results.json.tmp").write_text("half")  # a killed run of an earlier version
+    (out / ".DS_Store").write_bytes(b"")
+    outputs.write_outputs(tiny_result, out, only="results")
+    assert sorted(snapshot(out)) == ["results.json"]
+    (out / "results.json").unlink()
+    (out / "results.json").mkdir()  # an allowed name, but not a file: not ours
+    with pytest.raises(outfolder.OutputFolderError, match="does not write"):
+        outputs.write_outputs(tiny_result, out, only="results")
 
 
 def test_a_held_lock_stops_a_second_writer(tiny_result, tmp_path):
