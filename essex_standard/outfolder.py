@@ -21,8 +21,12 @@ all of them are complete is that folder swapped into place:
   permission, a read-only file system, too little free space, files the audit did not write)
   is found by :meth:`OutputFolder.open` *before* the audit starts.
 
-Because the folder is replaced as a whole, it may hold only what an audit writes: a folder with
-other files in it is refused rather than silently emptied.
+Because the folder is replaced as a whole, other files in it (a JUnit file written there by
+``gate``, notes) are carried into the new folder before the swap (hard links, or copies where
+the file system has none), so they survive unchanged; sub-folders cannot be carried that way,
+so a folder holding any is refused rather than emptied (this also protects ``--out ~``).
+Outputs of an earlier audit that this one does not write (with ``--only``) are not carried:
+they would sit beside a ``results.json`` they were not made from.
 """
 
 from __future__ import annotations
@@ -43,8 +47,6 @@ from .errors import EssexStandardError
 TMP_TAG = ".essex-tmp-"
 OLD_TAG = ".essex-old-"
 LOCK_TAG = ".essex-lock"
-#: Desktop metadata a file manager may drop into any folder; not worth refusing a folder for.
-IGNORED = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 _FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
@@ -137,6 +139,7 @@ class OutputFolder:
         self._lock_fd: int | None = None
         self._created: list[Path] = []
         self._made_tmp = False
+        self._carry: list[str] = []
         self.committed = False
 
     # ------------------------------------------------------------------ checks and lock
@@ -163,22 +166,22 @@ class OutputFolder:
         if os.path.ismount(t):
             raise self._fail("is a mount point, which cannot be replaced. Give a folder inside "
                              "it (e.g. --out " + str(self.shown / "audit-output") + ").")
-        foreign, size = [], 0
+        folders, size = [], 0
         for entry in os.scandir(t):
-            # ``results.json.tmp`` and the like are left by earlier versions when killed.
-            stray = entry.name.endswith(".tmp") and entry.name[:-4] in self.allowed
-            if entry.name in IGNORED or stray:
-                continue
-            if entry.name not in self.allowed or not entry.is_file(follow_symlinks=False):
-                foreign.append(entry.name)
-            else:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.name)
+            elif entry.name in self.allowed:
                 size += entry.stat(follow_symlinks=False).st_size
-        if foreign:
-            shown = ", ".join(repr(n) for n in sorted(foreign)[:5])
-            more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+            elif not (entry.name.endswith(".tmp") and entry.name[:-4] in self.allowed):
+                # (``results.json.tmp`` and the like: left by earlier versions when killed.)
+                self._carry.append(entry.name)
+        if folders:
+            shown = ", ".join(repr(n) for n in sorted(folders)[:5])
+            more = f" and {len(folders) - 5} more" if len(folders) > 5 else ""
             raise self._fail(
-                f"holds files an audit does not write ({shown}{more}). The audit replaces the "
-                "folder as a whole, so give an empty or new folder, or move those files out."
+                f"holds sub-folders ({shown}{more}). The audit replaces its output folder as a "
+                "whole and keeps other files, but not sub-folders: give an empty or new folder, "
+                "or move them out."
             )
         if not os.access(t, os.W_OK | os.X_OK):
             raise self._fail("is not writable (permission denied). Choose another --out, or "
@@ -284,6 +287,7 @@ class OutputFolder:
                 self._made_tmp = True
                 if self.target.is_dir():
                     os.chmod(self.tmp, stat.S_IMODE(os.stat(self.target).st_mode))
+                self._carry_files()
             except OSError as exc:
                 if exc.errno in _FULL:
                     raise self._fail("the disk holding it is full. Free some space, or choose "
@@ -293,6 +297,18 @@ class OutputFolder:
             self.abort()
             raise
         return self
+
+    def _carry_files(self) -> None:
+        """Bring the folder's other files into the new one (same inode where possible)."""
+        for name in self._carry:
+            src, dst = self.target / name, self.tmp / name
+            if src.is_symlink():
+                os.symlink(os.readlink(src), dst)
+                continue
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
 
     # ------------------------------------------------------------------ writing and swapping
 

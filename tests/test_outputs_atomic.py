@@ -211,13 +211,21 @@ def test_leftovers_of_killed_runs_are_removed_by_the_next(tiny_result, tmp_path)
     assert (tmp_path / ".outer.essex-tmp-1").is_dir()
 
 
-def test_a_folder_with_other_files_is_refused_not_emptied(tiny_result, tmp_path):
+def test_other_files_are_kept_and_sub_folders_refused(tiny_result, tmp_path):
     out = tmp_path / "out"
-    before = _old_folder(out)
-    (out / "my-notes.txt").write_text("precious")
-    with pytest.raises(outfolder.OutputFolderError, match=r"my-notes\.txt"):
-        outputs.write_outputs(tiny_result, out, only="results")
-    assert snapshot(out) == {**before, "my-notes.txt": b"precious"}
+    _old_folder(out)
+    (out / "junit.xml").write_text("<testsuite/>")
+    (out / "notes.txt").write_text("precious")
+    (out / "link").symlink_to("notes.txt")
+    outputs.write_outputs(tiny_result, out, only="results")
+    assert sorted(snapshot(out)) == ["junit.xml", "link", "notes.txt", "results.json"]
+    assert (out / "notes.txt").read_text() == "precious"
+    assert os.readlink(out / "link") == "notes.txt"
+    (out / "drafts").mkdir()
+    with pytest.raises(outfolder.OutputFolderError, match="holds sub-folders \\('drafts'\\)"):
+        outputs.write_outputs(tiny_result, out, only="results,atrs-md")
+    assert sorted(p.name for p in out.iterdir()) == ["drafts", "junit.xml", "link", "notes.txt",
+                                                     "results.json"]
     assert leftovers(tmp_path) == set()
 
 
@@ -225,13 +233,8 @@ def test_strays_of_earlier_versions_do_not_block_the_folder(tiny_result, tmp_pat
     out = tmp_path / "out"
     _old_folder(out)
     (out / "results.json.tmp").write_text("half")  # a killed run of an earlier version
-    (out / ".DS_Store").write_bytes(b"")
     outputs.write_outputs(tiny_result, out, only="results")
     assert sorted(snapshot(out)) == ["results.json"]
-    (out / "results.json").unlink()
-    (out / "results.json").mkdir()  # an allowed name, but not a file: not ours
-    with pytest.raises(outfolder.OutputFolderError, match="does not write"):
-        outputs.write_outputs(tiny_result, out, only="results")
 
 
 def test_a_held_lock_stops_a_second_writer(tiny_result, tmp_path):
@@ -258,13 +261,13 @@ def test_folder_problems_are_found_before_the_audit(project, capsys, monkeypatch
     monkeypatch.setattr("essex_standard.pipeline.audit", _no_audit)
     (project / "afile").write_text("x")
     (project / "busy").mkdir()
-    (project / "busy" / "thesis.docx").write_text("x")
+    (project / "busy" / "thesis").mkdir()
     cases = [
         ("/", "is the root folder"),
         (".", "is the current folder"),
         (str(project.parent), "holds it"),
         ("afile/sub", "is a file, not a folder"),
-        ("busy", "holds files an audit does not write ('thesis.docx')"),
+        ("busy", "holds sub-folders ('thesis')"),
     ]
     for out, needle in cases:
         code, err = _cli(["audit", "audit.yaml", "--out", out], capsys)

@@ -25,7 +25,7 @@ ONLY_HELP = (
     default=Path("audit-output"),
     show_default=True,
     help="Folder to write results.json and the reports into (created if needed; replaced as "
-         "a whole, so it may hold only audit outputs).",
+         "a whole: other files in it are kept, sub-folders are refused).",
 )
 @click.option("--only", default=None, metavar="NAMES", help=ONLY_HELP)
 @click.option("-q", "--quiet", is_flag=True,
