@@ -147,8 +147,8 @@ class OutputFolder:
     def _fail(self, message: str) -> OutputFolderError:
         return OutputFolderError(f"--out {self.shown}: {message}")
 
-    def _check_target(self) -> int:
-        """Refuse a folder the audit cannot replace; return the size of what it holds."""
+    def _check_place(self) -> None:
+        """Refuse a place no output folder may be, before anything is created."""
         t = self.target
         if t.parent == t:
             raise self._fail("is the root folder. The audit replaces its output folder as a "
@@ -158,6 +158,12 @@ class OutputFolder:
             raise self._fail("is the current folder or holds it. The audit replaces its output "
                              "folder as a whole, so give it a sub-folder (e.g. --out "
                              "audit-output).")
+
+    def _check_target(self) -> int:
+        """Refuse a folder the audit cannot replace (checked under the lock, so no other audit
+        changes it meanwhile); note the other files to carry; return the outputs' size."""
+        t = self.target
+        self._carry = []
         if not os.path.lexists(t):
             return 0
         if not t.is_dir():
@@ -276,12 +282,12 @@ class OutputFolder:
     def open(self) -> OutputFolder:
         """Check the folder, take the lock, clean up after killed runs, create the temporary
         folder.  Every failure is an :class:`OutputFolderError` and changes nothing."""
-        existing = self._check_target()
+        self._check_place()
         try:
             self._make_parents()
             self._lock()
             self._clean_leftovers()
-            self._check_space(existing)
+            self._check_space(self._check_target())
             try:
                 self.tmp.mkdir()
                 self._made_tmp = True
