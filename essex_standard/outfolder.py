@@ -345,7 +345,11 @@ class OutputFolder:
                     if not _exchange(self.tmp, self.target):
                         old = self.parent / f".{self.target.name}{OLD_TAG}{os.getpid()}"
                         os.rename(self.target, old)
-                        os.rename(self.tmp, self.target)
+                        try:
+                            os.rename(self.tmp, self.target)
+                        except OSError:
+                            os.rename(old, self.target)  # put the old set back
+                            raise
                         os.rename(old, self.tmp)
                 else:
                     os.rename(self.tmp, self.target)
