@@ -277,6 +277,18 @@ def test_folder_problems_are_found_before_the_audit(project, capsys, monkeypatch
     assert {p.name for p in project.iterdir()} == PROJECT_FILES | {"afile", "busy"}
 
 
+def test_a_folder_without_write_permission_is_refused_up_front(project, capsys, monkeypatch):
+    """(Root may write anywhere, so the permission answer is simulated.)"""
+    monkeypatch.setattr("essex_standard.pipeline.audit", _no_audit)
+    before = _old_folder(project / "out")
+    real_access = os.access
+    monkeypatch.setattr(outfolder.os, "access",
+                        lambda p, mode: False if Path(p).name == "out" else real_access(p, mode))
+    code, err = _cli(["audit", "audit.yaml", "--out", "out"], capsys)
+    assert code == 2 and "is not writable (permission denied)" in err, err
+    assert snapshot(project / "out") == before and leftovers(project) == set()
+
+
 def test_unknown_only_names_exit_2_with_the_list(project, capsys, monkeypatch):
     monkeypatch.setattr("essex_standard.pipeline.audit", _no_audit)
     code, err = _cli(["audit", "audit.yaml", "--out", "out", "--only", "results,pdf"], capsys)
