@@ -282,8 +282,11 @@ def test_a_folder_without_write_permission_is_refused_up_front(project, capsys, 
     monkeypatch.setattr("essex_standard.pipeline.audit", _no_audit)
     before = _old_folder(project / "out")
     real_access = os.access
-    monkeypatch.setattr(outfolder.os, "access",
-                        lambda p, mode: False if Path(p).name == "out" else real_access(p, mode))
+
+    def access(path, mode):
+        return real_access(path, mode) and not (Path(path).name == "out" and mode & os.W_OK)
+
+    monkeypatch.setattr(os, "access", access)
     code, err = _cli(["audit", "audit.yaml", "--out", "out"], capsys)
     assert code == 2 and "is not writable (permission denied)" in err, err
     assert snapshot(project / "out") == before and leftovers(project) == set()
