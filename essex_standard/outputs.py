@@ -1,23 +1,51 @@
-"""Write every output of an audit into a folder, all or nothing.
+"""Which outputs an audit writes, and writing them into a folder all or none.
 
-Each output is rendered in memory first; only when all of them rendered are they written, each
-atomically (temporary file, then rename), so a failure never leaves half a report beside a
-stale results.json.
+The folder itself is handled by :class:`~essex_standard.outfolder.OutputFolder`: checked before
+the audit starts, filled in a temporary folder beside it, swapped into place when complete.
+
+An output whose renderer is missing from this machine (the PDFs need Pango, which WeasyPrint
+loads at import time and which Windows and macOS lack by default) is *skipped with a reason*
+rather than stopping the audit: results.json, the HTML and the Markdown outputs are still
+written, and the command line exits with :data:`INCOMPLETE_EXIT_CODE` so a script can tell a
+complete set from an incomplete one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from .errors import EssexStandardError
+from .outfolder import OutputFolder
 from .result import AuditResult, validate
 
-#: output file name → renderer(result) -> bytes.  Later stages register more outputs here.
 Renderer = Callable[[AuditResult], bytes]
+
+#: Short name (for ``audit --only``) → file name, in the order they are written.
+OUTPUT_NAMES: dict[str, str] = {
+    "results": "results.json",
+    "technical-html": "technical-report.html",
+    "technical-pdf": "technical-report.pdf",
+    "public-html": "public-report.html",
+    "public-pdf": "public-report.pdf",
+    "model-card-md": "model-card.md",
+    "model-card-json": "model-card.json",
+    "atrs-json": "atrs.json",
+    "atrs-md": "atrs.md",
+}
+
+#: Exit code of ``audit`` when some outputs could not be written because a renderer is missing
+#: (e.g. the PDFs without Pango): every other output was written and moved into place.
+INCOMPLETE_EXIT_CODE = 3
+
+#: Free space asked for before an audit starts (or the size of the outputs it replaces, if
+#: larger): a disk with less than this is reported before minutes of work, not after.
+MIN_FREE_BYTES = 256 * 1024
 
 
 def renderers() -> dict[str, Renderer]:
+    """File name → renderer(result) → bytes, for every output."""
     from .render.html import render_technical_html
     from .render.registry import report_renderers
 
@@ -28,19 +56,95 @@ def renderers() -> dict[str, Renderer]:
     }
 
 
-def write_outputs(result: AuditResult, out_dir: Path) -> list[Path]:
-    """Render all outputs, then write them; returns the paths written."""
+def select_outputs(only: str | Iterable[str] | None = None) -> list[str]:
+    """The file names to write for ``--only`` (comma-separated short or file names).
+
+    ``results.json`` is always among them: every other output is rendered from it, and the
+    ``report``, ``card``, ``atrs`` and ``gate`` commands read it, so a folder without it could
+    not be checked or re-rendered later.
+
+    >>> select_outputs("public-html")
+    ['results.json', 'public-report.html']
+    >>> len(select_outputs(None))
+    9
+    >>> select_outputs("pdf")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    essex_standard.errors.EssexStandardError: --only: unknown output 'pdf'. Choose from: ...
+    """
+    if only is None:
+        return list(OUTPUT_NAMES.values())
+    items = only.split(",") if isinstance(only, str) else list(only)
+    by_file = {f: f for f in OUTPUT_NAMES.values()}
+    chosen = {"results.json"}
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        name = OUTPUT_NAMES.get(item) or by_file.get(item)
+        if name is None:
+            raise EssexStandardError(
+                f"--only: unknown output {item!r}. Choose from: {', '.join(OUTPUT_NAMES)}."
+            )
+        chosen.add(name)
+    return [f for f in OUTPUT_NAMES.values() if f in chosen]
+
+
+def open_output_folder(out_dir: str | Path, names: Iterable[str] | None = None) -> OutputFolder:
+    """Check ``out_dir``, lock it and create its temporary folder, before any work is done.
+
+    Raises :class:`~essex_standard.outfolder.OutputFolderError` (exit code 2) when the folder
+    cannot be used.  Use it as a context manager: leaving it uncommitted changes nothing.
+    """
+    del names  # every output name may be replaced, whichever are written this time
+    return OutputFolder(Path(out_dir), allowed=OUTPUT_NAMES.values(),
+                        min_free=MIN_FREE_BYTES).open()
+
+
+class OutputSet(list):
+    """The paths written (a list), plus ``skipped``: file name → why it could not be written."""
+
+    def __init__(self, paths: Iterable[Path] = (), skipped: dict[str, str] | None = None):
+        super().__init__(paths)
+        self.skipped: dict[str, str] = dict(skipped or {})
+
+    @property
+    def complete(self) -> bool:
+        return not self.skipped
+
+
+Step = Callable[[str], AbstractContextManager[object]]
+
+
+def write_outputs(
+    result: AuditResult,
+    out_dir: str | Path,
+    only: str | Iterable[str] | None = None,
+    *,
+    folder: OutputFolder | None = None,
+    step: Step | None = None,
+) -> OutputSet:
+    """Render the chosen outputs into a temporary folder and move it into place as a whole.
+
+    ``folder``: an :func:`open_output_folder` already checked (the CLI opens it before the
+    audit starts); ``step(label)``: a context manager around each output (progress display).
+    A missing optional renderer skips its output (see ``OutputSet.skipped``); any other
+    failure leaves ``out_dir`` exactly as it was.
+    """
+    from .render.pdf import RendererUnavailable
+
+    names = select_outputs(only)
     validate(result.doc)
-    rendered = {name: render(result) for name, render in renderers().items()}
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise EssexStandardError(f"{out_dir}: cannot create the output folder ({exc}).") from None
-    written = []
-    for name, content in rendered.items():
-        path = out_dir / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(content)
-        tmp.replace(path)
-        written.append(path)
-    return written
+    step = step or (lambda label: nullcontext())
+    table = renderers()
+    with folder or open_output_folder(out_dir, names) as target:
+        written, skipped = [], {}
+        for name in names:
+            with step(f"Writing {name}"):
+                try:
+                    content = table[name](result)
+                except RendererUnavailable as exc:
+                    skipped[name] = str(exc)
+                    continue
+                written.append(target.write(name, content))
+        target.commit()
+    return OutputSet(written, skipped)

@@ -6,7 +6,8 @@ a pipeline step) and runs the very same stages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,13 @@ from .load import AuditData, load_audit_data, prepare
 from .metrics.fairness import measure_grouping, measure_overall
 from .privacy import resolve_privacy
 from .result import SCHEMA_VERSION, AuditResult, round_floats, tool_record
+
+#: ``step(label)``: a context manager around each stage (the CLI shows progress with it).
+Step = Callable[[str], AbstractContextManager[object]]
+
+
+def _no_step(label: str) -> AbstractContextManager[object]:
+    return nullcontext()
 
 
 def measure(data: AuditData, cfg: AuditConfig) -> dict[str, Any]:
@@ -108,14 +116,17 @@ def _jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def run(data: AuditData, cfg: AuditConfig) -> AuditResult:
+def run(data: AuditData, cfg: AuditConfig, step: Step | None = None) -> AuditResult:
     """Stages 2–3 on prepared data.
 
     The measured document is rounded to the precision ``results.json`` keeps *before* it is
     judged, so the verdicts are exactly those a later reader re-derives from the file.
     """
-    doc = round_floats(build_document(data, cfg, measure(data, cfg)))
-    doc["standard"] = judge(doc, cfg)
+    step = step or _no_step
+    with step("Measuring"):
+        doc = round_floats(build_document(data, cfg, measure(data, cfg)))
+    with step("Judging against the Standard"):
+        doc["standard"] = judge(doc, cfg)
     return AuditResult(doc)
 
 
@@ -126,14 +137,16 @@ def judge(doc: dict[str, Any], cfg: AuditConfig) -> dict[str, Any]:
     return judge_stage(doc, cfg)
 
 
-def audit(config: str | Path | AuditConfig) -> AuditResult:
+def audit(config: str | Path | AuditConfig, step: Step | None = None) -> AuditResult:
     """Run the audit described by an ``audit.yaml`` (or an already-parsed config).
 
     >>> result = audit("examples/compas/audit.yaml")          # doctest: +SKIP
     >>> result.fairness["race"].by_group["false_positive_rate"]  # doctest: +SKIP
     """
     cfg = config if isinstance(config, AuditConfig) else load_config(config)
-    return run(load_audit_data(cfg), cfg)
+    with (step or _no_step)("Reading the data"):
+        data = load_audit_data(cfg)
+    return run(data, cfg, step)
 
 
 def audit_frame(

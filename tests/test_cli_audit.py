@@ -171,3 +171,108 @@ def test_empty_and_header_only_data_files(tmp_path, capsys):
             main(["audit", str(config), "--out", str(tmp_path / "o")])
         assert exc.value.code == 2
         assert needle in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- degrade, select, show
+
+
+def _tiny_project(folder: Path) -> Path:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"y": rng.integers(0, 2, 200), "g": rng.choice(["A", "B"], 200)})
+    df["p"] = rng.integers(0, 2, 200)
+    df.to_csv(folder / "d.csv", index=False)
+    cfg = {"model": {"name": "Tiny"}, "protected": ["g"], "bootstrap": 0,
+           "data": {"path": "d.csv", "y_true": "y", "y_pred": "p"}}
+    (folder / "audit.yaml").write_text(yaml.safe_dump(cfg))
+    return folder / "audit.yaml"
+
+
+@pytest.fixture
+def no_pango(monkeypatch):
+    """WeasyPrint as on a machine without Pango: its import raises OSError (cffi dlopen)."""
+    import builtins
+
+    from essex_standard.render import pdf
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "weasyprint" or name.startswith("weasyprint."):
+            raise OSError("cannot load library 'libgobject-2.0-0': libgobject-2.0-0: cannot "
+                          "open shared object file: No such file or directory")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    monkeypatch.setattr(pdf, "_weasyprint_error", None)
+
+
+def test_without_pango_everything_but_the_pdfs_is_written(tmp_path, capsys, no_pango):
+    config = _tiny_project(tmp_path)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exc:
+        main(["audit", str(config), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert exc.value.code == 3, err
+    assert sorted(p.name for p in out.iterdir()) == [
+        "atrs.json", "atrs.md", "model-card.json", "model-card.md", "public-report.html",
+        "results.json", "technical-report.html"]
+    for needle in ("technical-report.pdf was not written", "public-report.pdf was not written",
+                   "libgobject-2.0-0", "apt install", "brew install pango", "MSYS2",
+                   "is incomplete (exit code 3)"):
+        assert needle in err, needle
+    assert "Traceback" not in err
+    validate(json.loads((out / "results.json").read_text()))
+    # The report command has nothing else to write: the same message, exit 3.
+    with pytest.raises(SystemExit) as exc:
+        main(["report", str(out / "results.json"), "--format", "pdf"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 3 and "brew install pango" in err and "Traceback" not in err
+
+
+def test_only_writes_the_chosen_outputs_and_always_results(tmp_path, capsys):
+    config = _tiny_project(tmp_path)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exc:
+        main(["audit", str(config), "--out", str(out), "--only", "public-html, atrs.md"])
+    assert exc.value.code == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["atrs.md", "public-report.html",
+                                                     "results.json"]
+
+
+def test_help_names_every_output_for_only():
+    from click.testing import CliRunner
+
+    from essex_standard.commands.audit import command
+    from essex_standard.outputs import OUTPUT_NAMES
+
+    text = " ".join(CliRunner().invoke(command, ["--help"]).output.split())
+    for name in OUTPUT_NAMES:
+        assert name in text, name
+    assert "results.json is always written" in text
+
+
+def test_progress_only_on_a_terminal_and_not_with_quiet(tmp_path):
+    import io
+
+    from essex_standard.progress import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown = Tty()
+    with Progress(total=2, stream=shown) as p, p.step("Measuring"):
+        pass
+    assert "[1/2] Measuring" in shown.getvalue()
+    for stream, enabled in ((io.StringIO(), None), (Tty(), False)):  # a pipe; --quiet
+        with Progress(total=2, stream=stream, enabled=enabled) as p, p.step("Measuring"):
+            pass
+        assert stream.getvalue() == ""
+    # Through the real console, stderr is a pipe: no progress lines in it.
+    config = _tiny_project(tmp_path)
+    proc = run_cli("audit", str(config), "--out", str(tmp_path / "o"), "--only", "results")
+    assert proc.returncode == 0, proc.stderr
+    assert "[1/" not in proc.stderr and "Measuring" not in proc.stderr

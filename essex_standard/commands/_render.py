@@ -20,15 +20,29 @@ def emit(content: bytes, output: Path | None, default_name: str, results: Path) 
         sys.stdout.buffer.write(content)
         sys.stdout.buffer.flush()
         return
+    import os
+    import tempfile
+
     path = output if output is not None else results.resolve().parent / default_name
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = None
     try:
-        tmp.write_bytes(content)
-        tmp.replace(path)
+        # A unique temporary name beside the target, renamed over it when complete: an
+        # interrupted run never leaves a half-written file under the real name.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; give the usual mode
+        os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
         from ..errors import EssexStandardError
 
         raise EssexStandardError(f"{path}: cannot write the output ({exc}).") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
     click.echo(f"Wrote {path}", err=True)
 
 

@@ -10,6 +10,7 @@ is named in words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -33,6 +34,15 @@ class Bar:
     ci: Sequence[float] | None = None
     note: str = ""
     emphasis: bool = False
+
+
+def element_id(text: str) -> str:
+    """An SVG/HTML id made from any text (an attribute's name may hold quotes or markup).
+
+    >>> element_id('tc-1-x" onmouseover="alert(1)')
+    'tc-1-x--onmouseover--alert-1-'
+    """
+    return re.sub(r"[^A-Za-z0-9_-]", "-", text)
 
 
 def _fmt(value: float, scale: float, unit: str) -> str:
@@ -61,6 +71,7 @@ def bar_chart(
     row_h = LABEL_H + BAR_H + ROW_GAP
     top = 8
     height = top + row_h * len(bars) + 30
+    chart_id = element_id(chart_id)
     tid, did = f"{chart_id}-title", f"{chart_id}-desc"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{tid} {did}" '
@@ -142,7 +153,7 @@ def rate_chart(attr: str, section, metric: str, chart_id: str) -> Markup:
         v = m.get("value")
         said.append(f"{group}: {'undefined' if v is None else f'{100 * v:.1f}%'}")
     return bar_chart(
-        chart_id.replace("&", "and"),
+        chart_id,
         f"{attr}: {label} by group",
         "Bar chart. " + "; ".join(said) + ".",
         bars,

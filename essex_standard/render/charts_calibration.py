@@ -26,6 +26,9 @@ SERIES = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#00
 
 
 def _open(chart_id: str, width: float, height: float, title: str, desc: str) -> list[str]:
+    from .charts import element_id
+
+    chart_id = element_id(chart_id)
     tid, did = f"{chart_id}-title", f"{chart_id}-desc"
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{tid} {did}" '

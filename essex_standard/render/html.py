@@ -75,7 +75,10 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci)
+    from .links import html_link, mailto
+
+    # Links from user data go through these filters only: http, https and mailto (links.py).
+    env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci, link=html_link, mailto=mailto)
     env.globals["metric_label"] = lambda name: METRIC_LABELS.get(name, name.replace("_", " "))
     env.globals.update(short_reason=short_reason, split_evidence=split_evidence,
                        shows_metric=shows_metric,
@@ -95,8 +98,10 @@ def environment():
 
 
 def render_technical_html(result: AuditResult) -> str:
-    """The technical audit report for ethics reviewers."""
-    doc = result.doc
+    """The technical audit report for ethics reviewers (long names shortened: labels.py)."""
+    from .labels import display_doc
+
+    doc, _ = display_doc(result.doc)
     html = environment().get_template("technical-report.html").render(
         doc=doc,
         model=doc.get("model", {}),

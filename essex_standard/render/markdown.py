@@ -42,11 +42,41 @@ def md_escape(value: Any) -> str:
 
 
 def md_url(value: Any) -> str:
-    """A URL as an autolink when it is a plain http(s) or mailto address, else escaped text."""
-    text = str(value or "").strip()
-    if re.fullmatch(r"(https?://|mailto:)[^\s<>()\[\]`\\]+", text):
-        return MdSafe(f"<{text}>")
-    return md_escape(text)
+    """A URL as an autolink when it is an http, https or mailto address, else escaped text.
+
+    >>> print(md_url("https://example.org/a_b"), md_url("javascript:alert(1)"))
+    <https://example.org/a_b> javascript:alert(1)
+    >>> print(md_url("[x](javascript:alert(1))"))
+    \\[x\\](javascript:alert(1))
+    """
+    from .links import safe_url
+
+    href = safe_url(value)
+    if href is not None:
+        return MdSafe(f"<{href}>")
+    return md_escape(value)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def md_code(value: Any) -> str:
+    """A value (a file path) as an inline code span: shown literally, never markup.
+
+    Line breaks and other control characters are shown as escapes (a blank line would end
+    the code span and let the rest be read as Markdown or HTML); the fence is longer than any
+    run of backticks inside.
+
+    >>> print(md_code("data/a\\n\\n<img src=x onerror=alert(1)>.csv"))
+    `data/a\\n\\n<img src=x onerror=alert(1)>.csv`
+    >>> print(md_code("a``b"))
+    ```a``b```
+    """
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(value))
+    runs = [len(r) for r in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
+    return MdSafe(f"{fence}{pad}{text}{pad}{fence}")
 
 
 def markdown_environment():
@@ -66,6 +96,7 @@ def markdown_environment():
         pct=lambda v, d=1: MdSafe(md_escape(fmt_pct(v, d))),
         ci=lambda v, d=3, pct=False: MdSafe(md_escape(fmt_ci(v, d, pct))),
         url=md_url,
+        code=md_code,
         safe=MdSafe,
     )
     return env

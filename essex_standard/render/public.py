@@ -224,5 +224,13 @@ def public_context(result: AuditResult) -> dict[str, Any]:
 
 
 def render_public_html(result: AuditResult) -> str:
-    """The public transparency report as one self-contained HTML page."""
-    return environment().get_template("public-report.html").render(**public_context(result))
+    """The public transparency report as one self-contained HTML page.
+
+    Names longer than ``labels.LABEL_LIMIT`` are shortened for display, with a note.
+    """
+    from .labels import display_doc
+
+    doc, names_shortened = display_doc(result.doc)
+    context = public_context(AuditResult(doc) if names_shortened else result)
+    return environment().get_template("public-report.html").render(
+        **context, names_shortened=names_shortened)
