@@ -7,15 +7,15 @@ group every disparity is measured against.  Every error names the file, the key 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .errors import ConfigError
+from .errors import ConfigError, shown
 
 #: Free-text fields about the model that are carried into reports.  A report shows a missing
 #: field as "not provided", never an invented value.
@@ -81,9 +81,10 @@ DATA_KEYS = (
     "score_range",
     "reference",
     "time",
+    "missing_values",
 )
-ESTIMATOR_KEYS = ("path", "features", "trusted", "trusted_types")
-PROTECTED_KEYS = ("column", "reference", "label")
+ESTIMATOR_KEYS = ("path", "features", "trusted", "trusted_types", "positive_class")
+PROTECTED_KEYS = ("column", "reference", "label", "categorical", "bins")
 TOP_LEVEL_KEYS = (
     "model",
     "data",
@@ -100,7 +101,17 @@ TOP_LEVEL_KEYS = (
     "calibration",
     "drift",
     "over_time",
+    "max_groups",
 )
+
+#: Bootstrap replicates beyond this add nothing a report can show (the Monte Carlo error of a
+#: 95% percentile interval at 100,000 replicates is far below the figures' rounding) and cost
+#: memory in proportion: a billion replicates would need tens of gigabytes.
+MAX_BOOTSTRAP = 100_000
+#: Default cap on the groups of one attribute or intersection: a report table of more than 50
+#: rows is unreadable, and most of them would be too small to judge.
+DEFAULT_MAX_GROUPS = 50
+MAX_GROUPS_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,11 @@ class ProtectedAttribute:
     column: str
     reference: str | None = None
     label: str | None = None
+    categorical: bool = False
+    """``categorical: true``: a numeric column (codes) is a set of groups, not a number."""
+    bins: tuple[float, ...] = ()
+    """Cut points for a numeric column such as age: ``[18, 25, 65]`` gives the bands
+    "under 18", "18 to under 25", "25 to under 65", "65 and over"."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +164,9 @@ class EstimatorConfig:
     features: tuple[str, ...]
     trusted: bool = False
     trusted_types: tuple[str, ...] = ()
+    positive_class: Any = None
+    """The model's class that means "flag"; ``None``: found from the classes (0/1,
+    false/true, no/yes) or from ``data.positive_label`` when that is one of them."""
 
 
 @dataclass(frozen=True)
@@ -159,10 +178,14 @@ class DataConfig:
     y_score: str | None = None
     y_pred: str | None = None
     threshold: Threshold | None = None
-    positive_label: Any = 1
+    positive_label: Any = None
+    """The outcome's positive value; ``None`` when not given (then only an obvious pair such
+    as 0/1, false/true or no/yes is accepted, as scikit-learn's ``pos_label``)."""
     score_range: tuple[float, float] | None = None
     reference: Path | None = None
     time: str | None = None
+    missing_values: tuple[str, ...] = ()
+    """Extra cell values read as missing; an empty cell always is."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +205,7 @@ class AuditConfig:
     bootstrap: int = 1000
     confidence_level: float = 0.95
     min_group_size: int = 30
+    max_groups: int = DEFAULT_MAX_GROUPS
     source: str = "<in memory>"
     base_dir: Path = field(default_factory=Path.cwd)
     raw: dict[str, Any] = field(default_factory=dict)
@@ -200,22 +224,29 @@ def check_keys(where: str, mapping: Mapping[str, Any], allowed: tuple[str, ...],
     for key in mapping:
         if key not in allowed:
             raise ConfigError(
-                f"{src}: unknown key '{where}{key}'.{_suggest(str(key), allowed)} "
+                f"{src}: unknown key {shown(f'{where}{key}')}.{_suggest(str(key), allowed)} "
                 f"Allowed keys here: {', '.join(allowed)}."
             )
 
 
 def _expect(value: Any, kind: type | tuple[type, ...], key: str, src: str, hint: str) -> Any:
     if isinstance(value, bool) and kind in (int, float, (int, float)):
-        raise ConfigError(f"{src}: '{key}' must be {hint}, not {value!r}.")
+        raise ConfigError(f"{src}: '{key}' must be {hint}, not {shown(value)}.")
     if not isinstance(value, kind):
-        raise ConfigError(f"{src}: '{key}' must be {hint}, not {value!r}.")
+        raise ConfigError(f"{src}: '{key}' must be {hint}, not {shown(value)}.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{src}: '{key}' is {value}; it must be {hint} (a finite number).")
     return value
 
 
 def _parse_threshold(value: Any, src: str) -> Threshold:
     key = "data.threshold"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ConfigError(
+                f"{src}: '{key}' is {value}; give a finite number (flag scores at or above it), "
+                "or a capacity rule such as {top_percent: 10}."
+            )
         return Threshold(value=float(value))
     if isinstance(value, Mapping) and len(value) == 1:
         (rule, amount), = value.items()
@@ -232,7 +263,7 @@ def _parse_threshold(value: Any, src: str) -> Threshold:
                 raise ConfigError(f"{src}: '{key}.top_k' is {amount}; it must be at least 1.")
             return Threshold(top_k=int(amount))
     raise ConfigError(
-        f"{src}: '{key}' is {value!r}. Give a number (flag scores at or above it), "
+        f"{src}: '{key}' is {shown(value)}. Give a number (flag scores at or above it), "
         "or a capacity rule such as {top_percent: 10} or {top_k: 500}."
     )
 
@@ -241,12 +272,14 @@ def _parse_score_range(value: Any, src: str) -> tuple[float, float]:
     ok = (
         isinstance(value, (list, tuple))
         and len(value) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in value)
         and value[0] < value[1]
     )
     if not ok:
         raise ConfigError(
-            f"{src}: 'data.score_range' is {value!r}; give [low, high] with low < high, "
+            f"{src}: 'data.score_range' is {shown(value)}; give [low, high] (finite numbers) "
+            "with low < high, "
             "for example [0, 1] for probabilities or [1, 10] for deciles."
         )
     return float(value[0]), float(value[1])
@@ -257,17 +290,58 @@ def _optional_str(section: Mapping[str, Any], key: str, where: str, src: str) ->
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ConfigError(f"{src}: '{where}.{key}' must be a column name, not {value!r}.")
+        raise ConfigError(f"{src}: '{where}.{key}' must be a column name, not {shown(value)}.")
     return str(value)
 
 
-def _parse_positive_label(value: Any, src: str) -> Any:
-    if isinstance(value, (str, int, float, bool)):
+def _parse_positive_label(value: Any, src: str, key: str = "data.positive_label") -> Any:
+    if value is None:
+        return None
+    if isinstance(value, (str, int, bool)) or (isinstance(value, float) and math.isfinite(value)):
         return value
     raise ConfigError(
-        f"{src}: 'data.positive_label' is {value!r}; give the single value that means 'has the "
+        f"{src}: '{key}' is {shown(value)}; give the single value that means 'has the "
         "outcome' / 'flagged', e.g. 1, true or \"re-referred\"."
     )
+
+
+def _parse_missing_values(value: Any, src: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not all(
+        isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value
+    ):
+        raise ConfigError(
+            f"{src}: 'data.missing_values' is {shown(value)}; give a list of the cell values "
+            "that mean 'not recorded', e.g. [\"NA\", \"Not known\"] (an empty cell always does)."
+        )
+    tokens = tuple(dict.fromkeys(str(v) for v in value))
+    if any(t.strip() == "" for t in tokens):
+        raise ConfigError(f"{src}: 'data.missing_values' lists a blank value; empty cells are "
+                          "always missing, so leave it out.")
+    return tokens
+
+
+def _check_threshold_range(threshold: Threshold | None,
+                           score_range: tuple[float, float] | None, src: str) -> None:
+    """A fixed cut-off outside the declared score range flags everybody or nobody."""
+    if threshold is None or threshold.value is None or score_range is None:
+        return
+    lo, hi = score_range
+    if threshold.value > hi:
+        raise ConfigError(
+            f"{src}: 'data.threshold' is {threshold.value:g} but 'data.score_range' is "
+            f"[{lo:g}, {hi:g}]: no score can reach it, so nobody would be flagged. Give a "
+            "threshold inside the range (e.g. 0.5 for probabilities)."
+        )
+    if threshold.value <= lo:
+        raise ConfigError(
+            f"{src}: 'data.threshold' is {threshold.value:g} but 'data.score_range' is "
+            f"[{lo:g}, {hi:g}]: every score is at or above it, so everybody would be "
+            "flagged. Give a threshold inside the range."
+        )
 
 
 def _parse_data(section: Any, src: str, base_dir: Path, require_path: bool) -> DataConfig:
@@ -280,16 +354,24 @@ def _parse_data(section: Any, src: str, base_dir: Path, require_path: bool) -> D
     threshold = section.get("threshold")
     score_range = section.get("score_range")
     reference = section.get("reference")
+    for key in ("path", "reference"):
+        value = section.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            raise ConfigError(f"{src}: 'data.{key}' must be a file path, not {shown(value)}.")
+    parsed_threshold = _parse_threshold(threshold, src) if threshold is not None else None
+    parsed_range = _parse_score_range(score_range, src) if score_range is not None else None
+    _check_threshold_range(parsed_threshold, parsed_range, src)
     return DataConfig(
         path=(base_dir / str(path)) if path is not None else None,
         y_true=_optional_str(section, "y_true", "data", src),
         y_score=_optional_str(section, "y_score", "data", src),
         y_pred=_optional_str(section, "y_pred", "data", src),
-        threshold=_parse_threshold(threshold, src) if threshold is not None else None,
-        positive_label=_parse_positive_label(section.get("positive_label", 1), src),
-        score_range=_parse_score_range(score_range, src) if score_range is not None else None,
+        threshold=parsed_threshold,
+        positive_label=_parse_positive_label(section.get("positive_label"), src),
+        score_range=parsed_range,
         reference=(base_dir / str(reference)) if reference is not None else None,
         time=_optional_str(section, "time", "data", src),
+        missing_values=_parse_missing_values(section.get("missing_values"), src),
     )
 
 
@@ -299,13 +381,16 @@ def _parse_estimator(section: Any, src: str, base_dir: Path) -> EstimatorConfig:
     check_keys("estimator.", section, ESTIMATOR_KEYS, src)
     if "path" not in section:
         raise ConfigError(f"{src}: 'estimator.path' is missing; name the .skops or .onnx file.")
+    if isinstance(section["path"], bool) or not isinstance(section["path"], (str, int)):
+        raise ConfigError(f"{src}: 'estimator.path' must be a file path, not "
+                          f"{shown(section['path'])}.")
     features = section.get("features")
     if not isinstance(features, list) or not features or not all(
         isinstance(f, str) for f in features
     ):
         raise ConfigError(
             f"{src}: 'estimator.features' must be a non-empty list of column names, "
-            f"in the order the model expects them; got {features!r}."
+            f"in the order the model expects them; got {shown(features)}."
         )
     trusted = section.get("trusted", False)
     _expect(trusted, bool, "estimator.trusted", src, "true or false")
@@ -317,6 +402,8 @@ def _parse_estimator(section: Any, src: str, base_dir: Path) -> EstimatorConfig:
         features=tuple(features),
         trusted=trusted,
         trusted_types=tuple(trusted_types),
+        positive_class=_parse_positive_label(section.get("positive_class"), src,
+                                             "estimator.positive_class"),
     )
 
 
@@ -333,23 +420,56 @@ def _parse_protected(section: Any, src: str) -> tuple[ProtectedAttribute, ...]:
         if not isinstance(item, Mapping) or "column" not in item:
             raise ConfigError(
                 f"{src}: 'protected[{i}]' must be a column name or a mapping with 'column'; "
-                f"got {item!r}."
+                f"got {shown(item)}."
             )
         check_keys(f"protected[{i}].", item, PROTECTED_KEYS, src)
+        for key in ("column", "reference", "label"):
+            value = item.get(key)
+            if value is not None and (isinstance(value, bool) or
+                                      not isinstance(value, (str, int, float))):
+                raise ConfigError(f"{src}: 'protected[{i}].{key}' must be text, not "
+                                  f"{shown(value)}.")
         ref = item.get("reference")
         label = item.get("label")
+        categorical = _expect(item.get("categorical", False), bool,
+                              f"protected[{i}].categorical", src, "true or false")
         out.append(
             ProtectedAttribute(
                 column=str(item["column"]),
                 reference=None if ref is None else str(ref),
                 label=None if label is None else str(label),
+                categorical=categorical,
+                bins=_parse_bins(item.get("bins"), f"protected[{i}].bins", src),
             )
         )
+    for i, attr in enumerate(out):
+        if attr.bins and attr.categorical:
+            raise ConfigError(f"{src}: 'protected[{i}]' has both 'bins' and 'categorical: true'; "
+                              "bins cut a number into bands, categorical keeps its values: "
+                              "choose one.")
     columns = [p.column for p in out]
     dupes = sorted({c for c in columns if columns.count(c) > 1})
     if dupes:
         raise ConfigError(f"{src}: 'protected' lists {', '.join(dupes)} more than once.")
     return tuple(out)
+
+
+def _parse_bins(value: Any, key: str, src: str) -> tuple[float, ...]:
+    if value is None:
+        return ()
+    ok = (
+        isinstance(value, list) and 0 < len(value) <= 100
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in value)
+        and all(a < b for a, b in zip(value, value[1:]))
+    )
+    if not ok:
+        raise ConfigError(
+            f"{src}: '{key}' is {shown(value)}; give increasing cut points (at most 100), e.g. "
+            "[18, 25, 35, 50, 65] for age bands 'under 18', '18 to under 25', ... "
+            "'65 and over'."
+        )
+    return tuple(float(v) for v in value)
 
 
 def _parse_intersections(
@@ -365,16 +485,16 @@ def _parse_intersections(
         if not isinstance(combo, list) or len(combo) < 2:
             raise ConfigError(
                 f"{src}: 'intersections[{i}]' must list two or more protected columns; "
-                f"got {combo!r}."
+                f"got {shown(combo)}."
             )
         for col in combo:
             if col not in names:
                 raise ConfigError(
-                    f"{src}: 'intersections[{i}]' names '{col}', which is not under "
+                    f"{src}: 'intersections[{i}]' names {shown(col)}, which is not under "
                     f"'protected'.{_suggest(str(col), names)} Add it to 'protected' first."
                 )
         if len(set(combo)) != len(combo):
-            raise ConfigError(f"{src}: 'intersections[{i}]' repeats a column: {combo!r}.")
+            raise ConfigError(f"{src}: 'intersections[{i}]' repeats a column: {shown(combo)}.")
         out.append(tuple(str(c) for c in combo))
     return tuple(out)
 
@@ -400,9 +520,11 @@ def _parse_model_item(key: str, value: Any, src: str) -> Any:
         if not isinstance(item, Mapping):
             raise ConfigError(
                 f"{src}: 'model.{key}[{i}]' must be a mapping with keys {', '.join(allowed)}; "
-                f"got {item!r}."
+                f"got {shown(item)}."
             )
         check_keys(f"model.{key}[{i}].", item, allowed, src)
+        for k, v in item.items():
+            _check_text(v, f"model.{key}[{i}].{k}", src)
         for need in required:
             if not item.get(need):
                 raise ConfigError(f"{src}: 'model.{key}[{i}].{need}' is missing.")
@@ -421,15 +543,26 @@ def _parse_model(section: Any, src: str) -> dict[str, Any]:
         if key in MODEL_LIST_FIELDS:
             out[key] = _parse_model_item(key, value, src)
         elif value is not None:
+            _check_text(value, f"model.{key}", src)
             out[key] = str(value).strip()
     email = out.get("contact_email")
     if email and not _looks_like_email(email):
         raise ConfigError(
-            f"{src}: 'model.contact_email' is {email!r}, which is not an e-mail address. Give "
+            f"{src}: 'model.contact_email' is {shown(email)}, which is not an e-mail address. Give "
             "one address such as transparency@example.gov.uk (one @, a dot in the domain, no "
             "spaces), or leave the key out."
         )
     return out
+
+
+def _check_text(value: Any, key: str, src: str) -> None:
+    """A free-text field must be text (or a number or date written bare in YAML)."""
+    if value is None or isinstance(value, (str, int, float, bool, dt.date)):
+        return
+    raise ConfigError(
+        f"{src}: '{key}' must be text, not {shown(value)}. Quote it if it holds a colon or "
+        "brackets, e.g. name: \"Risk model: v2\"."
+    )
 
 
 def _looks_like_email(text: str) -> bool:
@@ -530,6 +663,12 @@ def parse_config(
             f"{src}: 'bootstrap' is {bootstrap}; use 0 (closed-form intervals only) or at least "
             "100 replicates (1000 is the default)."
         )
+    if bootstrap > MAX_BOOTSTRAP:
+        raise ConfigError(
+            f"{src}: 'bootstrap' is {bootstrap:,}; at most {MAX_BOOTSTRAP:,} replicates are "
+            "allowed. Beyond that the intervals change less than the rounding of the reported "
+            "figures, while memory and time grow in proportion (1000 is the default)."
+        )
     level = _expect(raw.get("confidence_level", 0.95), (int, float), "confidence_level", src,
                     "a number between 0.5 and 0.999")
     if not 0.5 <= level < 1:
@@ -537,6 +676,13 @@ def parse_config(
     min_n = _expect(raw.get("min_group_size", 30), int, "min_group_size", src, "a whole number")
     if min_n < 1:
         raise ConfigError(f"{src}: 'min_group_size' must be at least 1.")
+    max_groups = _expect(raw.get("max_groups", DEFAULT_MAX_GROUPS), int, "max_groups", src,
+                         "a whole number")
+    if not 2 <= max_groups <= MAX_GROUPS_LIMIT:
+        raise ConfigError(
+            f"{src}: 'max_groups' is {max_groups:,}; use a number from 2 to "
+            f"{MAX_GROUPS_LIMIT:,} (default {DEFAULT_MAX_GROUPS})."
+        )
     from .privacy import resolve_privacy
 
     resolve_privacy(raw.get("privacy"), src)  # fail early; the pipeline records the result
@@ -555,6 +701,7 @@ def parse_config(
         bootstrap=bootstrap,
         confidence_level=float(level),
         min_group_size=min_n,
+        max_groups=max_groups,
         source=src,
         base_dir=base,
         raw=dict(raw),
@@ -564,21 +711,15 @@ def parse_config(
 
 def load_config(path: str | Path) -> AuditConfig:
     """Read and validate an ``audit.yaml``.  Relative paths inside it are relative to it."""
+    from .standard.yamlfile import read_yaml
+
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(
             f"{path}: no such configuration file. Pass the path to an audit.yaml "
             "(see examples/childrens-social-care/audit.yaml)."
         )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}.") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file; save the config as UTF-8.") from None
+    raw = read_yaml(path, "configuration", ConfigError)
     if raw is None:
         raise ConfigError(f"{path}: the file is empty; see examples/*/audit.yaml for a start.")
     return parse_config(raw, source=str(path), base_dir=path.resolve().parent)

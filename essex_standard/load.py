@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .config import AuditConfig
-from .errors import DataError
+from .errors import DataError, shown
 from .groups import Grouping, intersect, make_grouping
 from .io import read_table, sha256_file
 from .predictions import apply_threshold, binary_column, score_column
@@ -152,24 +152,72 @@ def prepare(
 
 
 def _run_estimator(frame: pd.DataFrame, cfg: AuditConfig, source: str):
-    from .errors import ModelLoadError
-    from .models import is_positive, load_model
+    """Score the rows with the configured model, checking what it returns.
 
-    assert cfg.estimator is not None
-    model = load_model(cfg.estimator)
-    features = frame[list(cfg.estimator.features)]
+    A model is code the audit does not control: its labels and probabilities are checked for
+    the right number of rows, for finite values in [0, 1], and for two classes, so that a
+    broken model is an error naming it rather than a wrong audit.
+    """
+    from .errors import ModelLoadError
+    from .models import is_positive, load_model, model_positive_class
+
+    est = cfg.estimator
+    assert est is not None
+    model = load_model(est)
+    features = frame[list(est.features)]
     try:
-        scores = model.predict_score(features, cfg.data.positive_label)
-        labels = model.predict_label(features)
+        labels = np.asarray(model.predict_label(features)).reshape(-1)
+        _check_rows(labels, len(frame), est.path, "predict()", source)
+        classes = model.classes
+        if classes is None:
+            classes = sorted({v.item() if hasattr(v, "item") else v for v in labels.tolist()},
+                             key=str)
+        positive = model_positive_class(list(classes), est.positive_class,
+                                        cfg.data.positive_label, est.path)
+        scores = model.predict_score(features, positive)
     except ModelLoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - the model rejected the data
         raise DataError(
-            f"{source}: the model at {cfg.estimator.path} failed on the features "
-            f"{list(cfg.estimator.features)}: {exc}. Check 'estimator.features' lists the columns "
-            "the model was trained on, in order."
+            f"{source}: the model at {est.path} failed on the features "
+            f"{shown(list(est.features))}: {shown(str(exc), 300)}. Check 'estimator.features' "
+            "lists the columns the model was trained on, in order."
         ) from None
-    labels = np.asarray(labels)
-    flags = np.array([is_positive(v, cfg.data.positive_label) for v in labels.tolist()])
+    unknown = sorted({str(v) for v in labels.tolist()} - {str(c) for c in classes})
+    if unknown:
+        raise ModelLoadError(f"{est.path}: predict() returned {shown(unknown[0])}, which is not "
+                             f"one of the model's classes {shown(list(classes))}.")
+    if scores is not None:
+        scores = _checked_scores(scores, len(frame), est.path, source)
+    flags = np.array([is_positive(v, positive) for v in labels.tolist()], dtype=bool)
     info = {"model_format": model.kind}
-    return (None if scores is None else np.asarray(scores, float)), flags.astype(np.int64), info
+    return scores, flags.astype(np.int64), info
+
+
+def _check_rows(values: np.ndarray, n: int, path: Path, what: str, source: str) -> None:
+    from .errors import ModelLoadError
+
+    if len(values) != n:
+        raise ModelLoadError(
+            f"{path}: the model's {what} returned {len(values):,} value(s) for the {n:,} rows of "
+            f"{source}; a model must give one per row."
+        )
+
+
+def _checked_scores(scores: Any, n: int, path: Path, source: str) -> np.ndarray:
+    from .errors import ModelLoadError
+
+    try:
+        arr = np.asarray(scores, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise ModelLoadError(f"{path}: the model's probabilities are not numbers.") from None
+    _check_rows(arr, n, path, "predict_proba()", source)
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ModelLoadError(
+            f"{path}: the model's probability for row {i + 1} of {source} is {arr[i]!r}; "
+            f"{int(bad.sum()):,} value(s) are missing, infinite or outside [0, 1]. A broken "
+            "model cannot be audited."
+        )
+    return arr
