@@ -81,8 +81,19 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning our own errors into a message and exit code 2."""
-    from .errors import EssexStandardError
+    import warnings
 
+    from .errors import EssexStandardError, EssexStandardWarning
+
+    default_show = warnings.showwarning
+
+    def show(message, category, *args, **kwargs):  # our warnings: one plain line
+        if issubclass(category, EssexStandardWarning):
+            click.echo(f"warning: {message}", err=True)
+        else:
+            default_show(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
     try:
         # Without standalone mode click *returns* the code of a click.exceptions.Exit raised
         # by a command (e.g. a failed gate) instead of raising it, so keep it.

@@ -84,7 +84,7 @@ DATA_KEYS = (
     "missing_values",
 )
 ESTIMATOR_KEYS = ("path", "features", "trusted", "trusted_types", "positive_class")
-PROTECTED_KEYS = ("column", "reference", "label", "categorical", "bins")
+PROTECTED_KEYS = ("column", "reference", "label", "categorical")
 TOP_LEVEL_KEYS = (
     "model",
     "data",
@@ -151,9 +151,6 @@ class ProtectedAttribute:
     label: str | None = None
     categorical: bool = False
     """``categorical: true``: a numeric column (codes) is a set of groups, not a number."""
-    bins: tuple[float, ...] = ()
-    """Cut points for a numeric column such as age: ``[18, 25, 65]`` gives the bands
-    "under 18", "18 to under 25", "25 to under 65", "65 and over"."""
 
 
 @dataclass(frozen=True)
@@ -439,37 +436,13 @@ def _parse_protected(section: Any, src: str) -> tuple[ProtectedAttribute, ...]:
                 reference=None if ref is None else str(ref),
                 label=None if label is None else str(label),
                 categorical=categorical,
-                bins=_parse_bins(item.get("bins"), f"protected[{i}].bins", src),
             )
         )
-    for i, attr in enumerate(out):
-        if attr.bins and attr.categorical:
-            raise ConfigError(f"{src}: 'protected[{i}]' has both 'bins' and 'categorical: true'; "
-                              "bins cut a number into bands, categorical keeps its values: "
-                              "choose one.")
     columns = [p.column for p in out]
     dupes = sorted({c for c in columns if columns.count(c) > 1})
     if dupes:
         raise ConfigError(f"{src}: 'protected' lists {', '.join(dupes)} more than once.")
     return tuple(out)
-
-
-def _parse_bins(value: Any, key: str, src: str) -> tuple[float, ...]:
-    if value is None:
-        return ()
-    ok = (
-        isinstance(value, list) and 0 < len(value) <= 100
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                for v in value)
-        and all(a < b for a, b in zip(value, value[1:]))
-    )
-    if not ok:
-        raise ConfigError(
-            f"{src}: '{key}' is {shown(value)}; give increasing cut points (at most 100), e.g. "
-            "[18, 25, 35, 50, 65] for age bands 'under 18', '18 to under 25', ... "
-            "'65 and over'."
-        )
-    return tuple(float(v) for v in value)
 
 
 def _parse_intersections(

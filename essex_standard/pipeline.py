@@ -45,7 +45,7 @@ def measure(data: AuditData, cfg: AuditConfig) -> dict[str, Any]:
 
 
 def _notes(data: AuditData, cfg: AuditConfig) -> list[str]:
-    notes = []
+    notes = list(data.notes)
     if data.y_true is None:
         notes.append(
             "Outcomes (y_true) were not given, so only label-free metrics were measured: group "
@@ -92,6 +92,7 @@ def build_document(data: AuditData, cfg: AuditConfig, measured: dict[str, Any]) 
             "labels_available": data.y_true is not None,
             "score_available": data.y_score is not None,
             "predictions": data.predictions,
+            "missing": data.missing,
         },
         "notes": _notes(data, cfg),
         **measured,

@@ -160,10 +160,11 @@ def load_yaml(
     >>> doc = load_yaml("a: 1\\nb:\\n  - x\\n", "demo.yaml")
     >>> doc.line_of("b"), doc["b"].line_of(0)
     (2, 3)
-    >>> load_yaml("a: 1\\na: 2\\n", "demo.yaml")
-    Traceback (most recent call last):
-    ...
-    essex_standard.errors.StandardFileError: demo.yaml, line 2: the key 'a' appears twice (first on line 1). Keep one of them.
+    >>> try:
+    ...     load_yaml("a: 1\\na: 2\\n", "demo.yaml")
+    ... except StandardFileError as exc:
+    ...     print(exc)
+    demo.yaml, line 2: the key 'a' appears twice (first on line 1). Keep one of them.
     """
     from ..errors import shown
 
