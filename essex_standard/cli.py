@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning our own errors into a message and exit code 2."""
     import warnings
 
-    from .errors import EssexStandardError, EssexStandardWarning
+    from .errors import EssexStandardWarning
 
     default_show = warnings.showwarning
 
@@ -94,6 +94,15 @@ def main(argv: list[str] | None = None) -> None:
             default_show(message, category, *args, **kwargs)
 
     warnings.showwarning = show
+    try:
+        _run(argv)
+    finally:
+        warnings.showwarning = default_show
+
+
+def _run(argv: list[str] | None) -> None:
+    from .errors import EssexStandardError
+
     try:
         # Without standalone mode click *returns* the code of a click.exceptions.Exit raised
         # by a command (e.g. a failed gate) instead of raising it, so keep it.
