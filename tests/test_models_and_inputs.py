@@ -214,7 +214,7 @@ def test_positive_label_maps_text_outcomes():
         df, y_true="y", y_score="s", threshold=0.5, sensitive_features=["sex"], bootstrap=0
     )
     assert a.doc["fairness"] == b.doc["fairness"]
-    with pytest.raises(DataError, match="is not obvious.*data.positive_label"):
+    with pytest.raises(DataError, match=r"is not obvious.*data\.positive_label"):
         essex_standard.audit_frame(
             df,
             y_true="outcome",
