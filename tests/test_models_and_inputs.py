@@ -53,7 +53,10 @@ def test_pickle_is_refused_unless_trusted(csc_copy):
     joblib.dump(model, csc_copy / "model.joblib")
     with pytest.raises(ModelLoadError, match=r"refusing to load a \.joblib file"):
         essex_standard.audit(_config(csc_copy, path="model.joblib"))
-    trusted = essex_standard.audit(_config(csc_copy, path="model.joblib", trusted=True))
+    from essex_standard.errors import EssexStandardWarning
+
+    with pytest.warns(EssexStandardWarning, match="was unpickled"):
+        trusted = essex_standard.audit(_config(csc_copy, path="model.joblib", trusted=True))
     assert trusted.doc["data"]["predictions"]["model_format"] == "pickle"
 
 
