@@ -115,6 +115,11 @@ def read_table(
                 ) from None
             names = pq.read_schema(path).names
             _check_columns(shown_path, wanted, names, role)
+            twice = [c for c in wanted if names.count(c) > 1]
+            if twice:
+                raise DataError(f"{shown_path}: the column name {shown(twice[0], 40)} appears "
+                                "more than once. Rename one; the audit will not guess which one "
+                                "is meant.")
             frame = pd.read_parquet(path, columns=wanted)
             for c in text:
                 if c in frame:
