@@ -189,9 +189,15 @@ def load_yaml(
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise error(f"{source}{where}: not valid YAML: {shown(problem, 300)}.") from None
+        problem = str(getattr(exc, "problem", None) or exc)[:300]
+        if not mark:
+            raise error(f"{source}: not valid YAML: {problem}.") from None
+        line, column = mark.line + 1, mark.column + 1
+        if issubclass(error, StandardFileError):
+            raise error(f"{source}, line {line}, column {column}: not valid YAML: {problem}.") \
+                from None
+        raise error(f"{source}: not valid YAML at line {line}, column {column}: {problem}.") \
+            from None
 
 
 def read_yaml(
