@@ -98,9 +98,9 @@ def _check_size(root: yaml.Node) -> None:
             total = 1 + sum(size[id(c)] for c in children)
             if total > MAX_NODES:
                 raise _TooLarge(
-                    f"it expands to more than {MAX_NODES:,} values (aliases '*name' repeating "
-                    "anchors '&name'); a configuration this large is refused as a likely "
-                    "alias bomb", node.start_mark.line + 1)
+                    f"it holds more than {MAX_NODES:,} values once its aliases ('*name', "
+                    "repeating an anchor '&name') are expanded; a file this large is refused as "
+                    "a likely alias bomb", node.start_mark.line + 1)
             size[key] = total
             continue
         if key in size:
