@@ -177,3 +177,16 @@ def test_a_threshold_above_every_score_is_said_loudly():
     result = essex_standard.audit_frame(frame(), y_true="y", y_score="s", threshold=7,
                                         sensitive_features=["sex"], bootstrap=0)
     assert any("Nobody was flagged" in note and "7" in note for note in result.doc["notes"])
+
+
+def test_alias_bomb_in_a_standard_file_is_refused(tmp_path, capsys):
+    cfg = base_config()
+    cfg["standard"] = {"path": "ours.yaml"}
+    config = write(tmp_path, cfg)
+    (tmp_path / "ours.yaml").write_text(f"id: ours\ntitle: {bomb()}\n", encoding="utf-8")
+    refused(capsys, tmp_path, config, "ours.yaml", "alias", seconds=30)
+
+
+def test_the_gate_command_reads_configs_with_the_same_loader(tmp_path, capsys):
+    config = write(tmp_path, BASE.format(**{**PLAIN, "name": bomb()}))
+    refused(capsys, tmp_path, config, "alias", command="gate", seconds=10)
