@@ -223,20 +223,17 @@ def _count_fields_fast(fh, sep: bytes, expected: int) -> tuple[int, int] | None:
                 data += b"\n"
         arr = np.frombuffer(data, dtype=np.uint8)
         ends = np.flatnonzero(arr == 10)
-        seps = np.cumsum(arr == sep[0])
+        before = np.searchsorted(np.flatnonzero(arr == sep[0]), ends)  # separators before
+        counts = np.diff(before, prepend=0) + 1
         starts = np.concatenate(([0], ends[:-1] + 1))
-        counts = seps[ends] - np.where(starts > 0, seps[starts - 1], 0) + 1
-        ws = (arr == 13) | (arr == 32) | (arr == 9)
-        nonblank = np.cumsum(~ws)
-        content = nonblank[ends] - np.where(starts > 0, nonblank[starts - 1], 0)
+        skip = 0
         if first:  # the header line is the first line of the first chunk
-            counts, content = counts[1:], content[1:]
-            line_no += 1
-            first = False
-        wrong = np.flatnonzero((counts != expected) & (content > 0))
-        if len(wrong):
-            i = int(wrong[0])
-            return (line_no + i + 1, int(counts[i]))
+            skip, line_no, first = 1, 1, False
+        for i in np.flatnonzero(counts[skip:] != expected).tolist():
+            j = i + skip
+            if data[starts[j]:ends[j]].strip():  # whitespace-only lines are skipped, as pandas does
+                return (line_no + i + 1, int(counts[j]))
+        counts = counts[skip:]
         line_no += len(counts)
 
 

@@ -161,3 +161,11 @@ def test_parquet_and_csv_read_the_same(tmp_path):
     b = essex_standard.audit(tmp_path / "audit.yaml")
     assert a.doc["fairness"] == b.doc["fairness"]
     assert pd.isna(df.loc[0, "eth"])
+
+
+def test_blank_and_whitespace_lines_are_skipped_like_pandas(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,c\n1,2,3\n   \n\r\n4,5,6\n\t\n")
+    check_field_counts(path, ",", 3, "d.csv")  # no error
+    path.write_text('a,b,c\n1,2,"3"\n   \n4,5,6\n')
+    check_field_counts(path, ",", 3, "d.csv")  # the same through the csv-module path
