@@ -81,6 +81,26 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning our own errors into a message and exit code 2."""
+    import warnings
+
+    from .errors import EssexStandardWarning
+
+    default_show = warnings.showwarning
+
+    def show(message, category, *args, **kwargs):  # our warnings: one plain line
+        if issubclass(category, EssexStandardWarning):
+            click.echo(f"warning: {message}", err=True)
+        else:
+            default_show(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
+    try:
+        _run(argv)
+    finally:
+        warnings.showwarning = default_show
+
+
+def _run(argv: list[str] | None) -> None:
     from .errors import EssexStandardError
 
     try:

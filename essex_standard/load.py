@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .config import AuditConfig
-from .errors import DataError
+from .errors import DataError, shown
 from .groups import Grouping, intersect, make_grouping
 from .io import read_table, sha256_file
 from .predictions import apply_threshold, binary_column, score_column
@@ -35,6 +35,10 @@ class AuditData:
     """The columns read (features, time, protected), for later stages such as drift."""
     reference: Any = None
     """The reference data set (``data.reference``) as a ``reference.ReferenceData``, for drift."""
+    missing: dict[str, Any] = field(default_factory=dict)
+    """What was read as missing (the tokens) and how many cells per column, for results.json."""
+    notes: list[str] = field(default_factory=list)
+    """Things about the input a reader must know (e.g. a threshold that flags nobody)."""
 
 
 def _columns_needed(cfg: AuditConfig) -> tuple[list[str], list[str]]:
@@ -53,7 +57,8 @@ def load_audit_data(cfg: AuditConfig) -> AuditData:
     """Read the data file named by the config and prepare it for measurement."""
     assert cfg.data.path is not None
     columns, protected = _columns_needed(cfg)
-    frame = read_table(cfg.data.path, columns, text_columns=protected)
+    frame = read_table(cfg.data.path, columns, text_columns=protected,
+                       missing_values=cfg.data.missing_values)
     data = prepare(frame, cfg, source=_shown(cfg.data.path, cfg.base_dir))
     data.inputs.insert(0, _input_record("data", cfg.data.path, cfg.base_dir, len(frame)))
     if cfg.data.reference is not None:
@@ -90,12 +95,14 @@ def prepare(
 ) -> AuditData:
     """Turn a data frame into arrays and groupings (shared by files and ``audit_frame``)."""
     d = cfg.data
+    _check_frame(frame, source)
     if len(frame) == 0:
         raise DataError(f"{source}: there are no rows to audit.")
-    for col in _columns_needed(cfg)[0]:
+    needed = _columns_needed(cfg)[0]
+    for col in needed:
         if col not in frame.columns:
-            raise DataError(f"{source}: there is no column '{col}'. {fix}")
-    frame = frame.reset_index(drop=True)
+            raise DataError(f"{source}: there is no column {shown(col, 60)}. {fix}")
+    frame = _mark_missing(frame.reset_index(drop=True), needed, d.missing_values)
     # Error messages name a row of the file, or a position in an in-memory DataFrame.
     frame.attrs["from_frame"] = source == "the DataFrame"
     if d.time:
@@ -109,6 +116,7 @@ def prepare(
     y_score = score_column(frame[d.y_score], d.score_range, source) if d.y_score else None
     inputs: list[dict[str, Any]] = []
     predictions: dict[str, Any] = {}
+    notes: list[str] = []
     if cfg.estimator is not None:
         y_score, model_pred, predictions = _run_estimator(frame, cfg, source)
         inputs.append(_input_record("model", cfg.estimator.path, cfg.base_dir, None))
@@ -122,6 +130,7 @@ def prepare(
             )
         y_pred, info = apply_threshold(y_score, d.threshold)
         predictions.update({"source": "threshold", **info})
+        notes.extend(_threshold_notes(y_pred, d.threshold, y_score))
     else:
         y_pred = model_pred
         predictions["source"] = "estimator.predict"
@@ -132,13 +141,17 @@ def prepare(
     by_column: dict[str, Grouping] = {}
     for attr in cfg.protected:
         try:
-            g = make_grouping(attr.column, frame[attr.column], attr.reference)
+            g = make_grouping(attr.column, frame[attr.column], attr.reference,
+                              categorical=attr.categorical, max_groups=cfg.max_groups)
         except DataError as exc:
             raise DataError(f"{source}: {exc}") from None
         groupings.append(g)
         by_column[attr.column] = g
     for combo in cfg.intersections:
-        groupings.append(intersect([by_column[c] for c in combo]))
+        try:
+            groupings.append(intersect([by_column[c] for c in combo], cfg.max_groups))
+        except DataError as exc:
+            raise DataError(f"{source}: {exc}") from None
     return AuditData(
         y_pred=y_pred.astype(np.int64),
         y_true=y_true,
@@ -148,28 +161,145 @@ def prepare(
         inputs=inputs,
         predictions=predictions,
         frame=frame,
+        missing=_missing_record(frame, needed, by_column, d.missing_values),
+        notes=notes,
     )
 
 
-def _run_estimator(frame: pd.DataFrame, cfg: AuditConfig, source: str):
-    from .errors import ModelLoadError
-    from .models import is_positive, load_model
+def _check_frame(frame: Any, source: str) -> None:
+    """What ``audit_frame`` was given must be a DataFrame with unique column names."""
+    from .errors import ConfigError
 
-    assert cfg.estimator is not None
-    model = load_model(cfg.estimator)
-    features = frame[list(cfg.estimator.features)]
+    if not isinstance(frame, pd.DataFrame):
+        raise ConfigError(
+            f"audit_frame(): the data must be a pandas DataFrame, not a "
+            f"{type(frame).__name__}. Build one first, e.g. pd.DataFrame(rows)."
+        )
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise DataError(
+            f"{source}: the column name {shown(duplicated[0], 60)} appears more than once. "
+            "Rename or drop the copies; the audit will not guess which one is meant."
+        )
+
+
+def _mark_missing(frame: pd.DataFrame, columns: list[str], tokens: tuple[str, ...]
+                  ) -> pd.DataFrame:
+    """Cells equal to a ``data.missing_values`` token become missing, in a DataFrame just as
+    in a file (where the reader already did it), so the CLI and ``audit_frame`` agree."""
+    if not tokens:
+        return frame
+    frame = frame.copy()
+    wanted = set(tokens)
+    for col in columns:
+        values = frame[col]
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            hit = values.map(lambda v: isinstance(v, str) and v.strip() in wanted).astype(bool)
+            if hit.any():
+                frame[col] = values.mask(hit, None)
+    return frame
+
+
+def _missing_record(frame: pd.DataFrame, columns: list[str], groupings: dict[str, Grouping],
+                    tokens: tuple[str, ...]) -> dict[str, Any]:
+    """What counted as missing, and how many cells of each column read were missing."""
+    from .groups import MISSING
+
+    counts: dict[str, int] = {}
+    for col in columns:
+        if col in groupings:  # after trimming: a blank cell is missing too
+            g = groupings[col]
+            n = int((g.codes == g.labels.index(MISSING)).sum()) if MISSING in g.labels else 0
+        else:
+            n = int(frame[col].isna().sum())
+        counts[str(col)] = n
+    return {"values": ["(empty cell)", *tokens], "columns": counts}
+
+
+def _threshold_notes(flags: np.ndarray, threshold: Any, scores: np.ndarray) -> list[str]:
+    """Say so loudly when a fixed threshold flags nobody or everybody."""
+    if threshold.value is None:
+        return []
+    if flags.sum() == 0:
+        return [f"Nobody was flagged: the threshold {threshold.value:g} is above every score "
+                f"(the highest is {float(scores.max()):g}). Check 'data.threshold'; every "
+                "selection-rate comparison is between zeros."]
+    if flags.sum() == len(flags):
+        return [f"Everybody was flagged: the threshold {threshold.value:g} is at or below every "
+                f"score (the lowest is {float(scores.min()):g}). Check 'data.threshold'."]
+    return []
+
+
+def _run_estimator(frame: pd.DataFrame, cfg: AuditConfig, source: str):
+    """Score the rows with the configured model, checking what it returns.
+
+    A model is code the audit does not control: its labels and probabilities are checked for
+    the right number of rows, for finite values in [0, 1], and for two classes, so that a
+    broken model is an error naming it rather than a wrong audit.
+    """
+    from .errors import ModelLoadError
+    from .models import is_positive, load_model, model_positive_class
+
+    est = cfg.estimator
+    assert est is not None
+    model = load_model(est)
+    features = frame[list(est.features)]
     try:
-        scores = model.predict_score(features, cfg.data.positive_label)
-        labels = model.predict_label(features)
+        labels = np.asarray(model.predict_label(features)).reshape(-1)
+        _check_rows(labels, len(frame), est.path, "predict()", source)
+        classes = model.classes
+        if classes is None:
+            classes = sorted({v.item() if hasattr(v, "item") else v for v in labels.tolist()},
+                             key=str)
+        positive = model_positive_class(list(classes), est.positive_class,
+                                        cfg.data.positive_label, est.path)
+        scores = model.predict_score(features, positive)
     except ModelLoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - the model rejected the data
         raise DataError(
-            f"{source}: the model at {cfg.estimator.path} failed on the features "
-            f"{list(cfg.estimator.features)}: {exc}. Check 'estimator.features' lists the columns "
-            "the model was trained on, in order."
+            f"{source}: the model at {est.path} failed on the features "
+            f"{shown(list(est.features))}: {shown(str(exc), 300)}. Check 'estimator.features' "
+            "lists the columns the model was trained on, in order."
         ) from None
-    labels = np.asarray(labels)
-    flags = np.array([is_positive(v, cfg.data.positive_label) for v in labels.tolist()])
+    unknown = sorted({str(v) for v in labels.tolist()} - {str(c) for c in classes})
+    if unknown:
+        raise ModelLoadError(f"{est.path}: predict() returned {shown(unknown[0])}, which is not "
+                             f"one of the model's classes {shown(list(classes))}.")
+    if scores is not None:
+        scores = _checked_scores(scores, len(frame), est.path, source,
+                                 bool(frame.attrs.get("from_frame")))
+    flags = np.array([is_positive(v, positive) for v in labels.tolist()], dtype=bool)
     info = {"model_format": model.kind}
-    return (None if scores is None else np.asarray(scores, float)), flags.astype(np.int64), info
+    return scores, flags.astype(np.int64), info
+
+
+def _check_rows(values: np.ndarray, n: int, path: Path, what: str, source: str) -> None:
+    from .errors import ModelLoadError
+
+    if len(values) != n:
+        raise ModelLoadError(
+            f"{path}: the model's {what} returned {len(values):,} value(s) for the {n:,} rows of "
+            f"{source}; a model must give one per row."
+        )
+
+
+def _checked_scores(scores: Any, n: int, path: Path, source: str, from_frame: bool
+                    ) -> np.ndarray:
+    from .errors import ModelLoadError
+
+    try:
+        arr = np.asarray(scores, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise ModelLoadError(f"{path}: the model's probabilities are not numbers.") from None
+    _check_rows(arr, n, path, "predict_proba()", source)
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        row = f"position {i} of the DataFrame" if from_frame else f"row {i + 2} of {source}"
+        raise ModelLoadError(
+            f"{path}: the model's probability for {row} is {arr[i]!r}; "
+            f"{int(bad.sum()):,} value(s) are missing, infinite or outside [0, 1]. A broken "
+            "model cannot be audited."
+        )
+    return arr

@@ -8,6 +8,7 @@ they contain types the user has not listed as trusted; ONNX files hold no code a
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,55 @@ from typing import Any
 import numpy as np
 
 from .config import EstimatorConfig
-from .errors import ModelLoadError
+from .errors import EssexStandardWarning, ModelLoadError, shown
 
 
 def is_positive(value: Any, positive_label: Any) -> bool:
-    """Whether a model's class label is the configured positive label (1 matches "1")."""
-    return bool(value == positive_label) or str(value) == str(positive_label)
+    """Whether a model's class label is the configured positive label (1 matches "1").
+
+    >>> is_positive(1, "1"), is_positive(1.0, 1), is_positive("no", "yes")
+    (True, True, False)
+    """
+    from .predictions import _norm
+
+    return bool(value == positive_label) or _norm(value) == _norm(positive_label)
+
+
+def model_positive_class(classes: list[Any], positive_class: Any, positive_label: Any,
+                         path: Path) -> Any:
+    """The model's class that means "flag", kept apart from the outcome's positive value.
+
+    ``estimator.positive_class`` when given; else ``data.positive_label`` when it is one of
+    the classes; else the obvious member of a 0/1, false/true or no/yes pair.  A text outcome
+    (``">50K"``) and a 0/1 model can so be audited together, and classes such as 1 and 2 are
+    never guessed.
+
+    >>> model_positive_class([0, 1], None, ">50K", Path("m.skops"))
+    1
+    >>> model_positive_class(["no", "yes"], None, "yes", Path("m.skops"))
+    'yes'
+    """
+    from .predictions import _obvious_positive
+
+    if positive_class is not None:
+        match = [c for c in classes if is_positive(c, positive_class)]
+        if not match:
+            raise ModelLoadError(
+                f"{path}: 'estimator.positive_class' is {shown(positive_class)}, but the model's "
+                f"classes are {shown(list(classes))}. Give one of them."
+            )
+        return match[0]
+    if positive_label is not None:
+        match = [c for c in classes if is_positive(c, positive_label)]
+        if match:
+            return match[0]
+    obvious = _obvious_positive(list(classes))
+    if obvious is not None:
+        return obvious
+    raise ModelLoadError(
+        f"{path}: the model's classes are {shown(list(classes))}, and which one means 'flag' is "
+        "not obvious. Set 'estimator.positive_class' to it (the audit will not guess)."
+    )
 
 
 @dataclass
@@ -29,8 +73,9 @@ class LoadedModel:
 
     kind: str  # "skops", "onnx" or "pickle"
     path: Path
-    predict_score: Any  # callable(frame) -> np.ndarray of P(positive) or None
+    predict_score: Any  # callable(frame, positive_class) -> np.ndarray of P(positive) or None
     predict_label: Any  # callable(frame) -> np.ndarray of labels
+    classes: list[Any] | None = None  # the model's classes when it declares them
 
 
 def load_model(cfg: EstimatorConfig) -> LoadedModel:
@@ -52,10 +97,16 @@ def load_model(cfg: EstimatorConfig) -> LoadedModel:
             )
         import joblib
 
+        warnings.warn(EssexStandardWarning(
+            f"{path}: 'estimator.trusted: true', so this {suffix} file was unpickled, which ran "
+            "any code it contains with your permissions. Do this only for a file you made "
+            "yourself; prefer skops or ONNX."), stacklevel=2)
         try:
-            return _sklearn_model("pickle", path, joblib.load(path))
+            obj = joblib.load(path)
         except Exception as exc:  # noqa: BLE001 - any failure to unpickle is a bad file
-            raise ModelLoadError(f"{path}: could not load the model: {exc}.") from None
+            raise ModelLoadError(f"{path}: could not load the model: "
+                                 f"{shown(str(exc), 300)}.") from None
+        return _sklearn_model("pickle", path, obj)
     raise ModelLoadError(
         f"{path}: unknown model format '{suffix}'. Use .skops, .onnx, or a trusted .joblib/.pkl."
     )
@@ -86,25 +137,30 @@ def _sklearn_model(kind: str, path: Path, model: Any) -> LoadedModel:
     if not hasattr(model, "predict"):
         raise ModelLoadError(f"{path}: the object loaded has no predict() method.")
 
-    def score(frame, positive_label: Any = 1):
+    declared = getattr(model, "classes_", None)
+    classes = None if declared is None else [
+        c.item() if hasattr(c, "item") else c for c in np.asarray(declared).tolist()]
+    if classes is not None and len(classes) != 2:
+        raise ModelLoadError(
+            f"{path}: the model has {len(classes)} classes ({shown(classes)}); essex-standard "
+            "audits binary decisions (flag / do not flag)."
+        )
+
+    def score(frame, positive_class: Any):
         if not hasattr(model, "predict_proba"):
             return None
         proba = np.asarray(model.predict_proba(frame))
-        classes = list(getattr(model, "classes_", [0, 1]))
         if proba.ndim != 2 or proba.shape[1] != 2:
             raise ModelLoadError(
-                f"{path}: the model predicts {proba.shape[-1]} classes; "
-                "essex-standard audits binary decisions (flag / do not flag)."
+                f"{path}: predict_proba() returned an array of shape {proba.shape}; a binary "
+                "model gives two columns, one per class."
             )
-        matches = [i for i, c in enumerate(classes) if is_positive(c, positive_label)]
-        if not matches:
-            raise ModelLoadError(
-                f"{path}: the model's classes are {classes!r} and none is the positive label "
-                f"{positive_label!r}. Set 'data.positive_label' to the class that means 'flag'."
-            )
-        return proba[:, matches[0]]
+        names = classes if classes is not None else [0, 1]
+        matches = [i for i, c in enumerate(names) if is_positive(c, positive_class)]
+        return proba[:, matches[0] if matches else 1]
 
-    return LoadedModel(kind, path, score, lambda frame: np.asarray(model.predict(frame)))
+    return LoadedModel(kind, path, score, lambda frame: np.asarray(model.predict(frame)),
+                       classes)
 
 
 def _load_onnx(cfg: EstimatorConfig) -> LoadedModel:
@@ -147,17 +203,19 @@ def _load_onnx(cfg: EstimatorConfig) -> LoadedModel:
     def label(frame):
         return np.asarray(run(frame)[0]).reshape(-1)
 
-    def score(frame, positive_label: Any = 1):
+    def score(frame, positive_class: Any):
         result = run(frame)
         if len(result) < 2:
             return None
         probs = result[1]
         if isinstance(probs, list):  # skl2onnx ZipMap output: list of {class: p}
-            key = next((k for k in probs[0] if is_positive(k, positive_label)), None)
+            if not probs:
+                return np.zeros(0)
+            key = next((k for k in probs[0] if is_positive(k, positive_class)), None)
             if key is None:
                 raise ModelLoadError(
-                    f"{cfg.path}: the model's classes are {list(probs[0])!r} and none is the "
-                    f"positive label {positive_label!r}. Set 'data.positive_label'."
+                    f"{cfg.path}: the model's classes are {shown(list(probs[0]))} and none is "
+                    f"{shown(positive_class)}. Set 'estimator.positive_class'."
                 )
             return np.array([row[key] for row in probs], dtype=float)
         probs = np.asarray(probs)

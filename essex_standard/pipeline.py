@@ -53,7 +53,7 @@ def measure(data: AuditData, cfg: AuditConfig) -> dict[str, Any]:
 
 
 def _notes(data: AuditData, cfg: AuditConfig) -> list[str]:
-    notes = []
+    notes = list(data.notes)
     if data.y_true is None:
         notes.append(
             "Outcomes (y_true) were not given, so only label-free metrics were measured: group "
@@ -100,6 +100,7 @@ def build_document(data: AuditData, cfg: AuditConfig, measured: dict[str, Any]) 
             "labels_available": data.y_true is not None,
             "score_available": data.y_score is not None,
             "predictions": data.predictions,
+            "missing": data.missing,
         },
         "notes": _notes(data, cfg),
         **measured,
@@ -168,11 +169,12 @@ def audit_frame(
 
     ``settings`` takes the other top-level config keys (``seed``, ``bootstrap``,
     ``confidence_level``, ``min_group_size``, and the ``calibration``, ``drift`` and
-    ``over_time`` sections as dicts, exactly as in audit.yaml); ``score_range`` and
-    ``positive_label`` go into the data section.  ``reference_df``: the reference (training
-    period) rows, with the drift features (``drift={"features": [...]}``) and the protected
-    columns, and the outcome and score columns when they are known; drift is measured against
-    it.  ``time``: the date column for fairness over time.
+    ``over_time`` sections as dicts, exactly as in audit.yaml); ``score_range``,
+    ``positive_label`` and ``missing_values`` go into the data section.  ``reference_df``:
+    the reference (training period) rows, with the drift features
+    (``drift={"features": [...]}``) and the protected columns, and the outcome and score
+    columns when they are known; drift is measured against it.  ``time``: the date column
+    for fairness over time.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"y": [1, 0, 1, 0] * 10, "p": [1, 0, 0, 0] * 10,
@@ -195,7 +197,7 @@ def audit_frame(
         k: v for k, v in {"y_true": y_true, "y_pred": y_pred, "y_score": y_score,
                           "threshold": threshold, "time": time}.items() if v is not None
     }
-    for key in ("score_range", "positive_label"):
+    for key in ("score_range", "positive_label", "missing_values"):
         if key in settings:
             data_section[key] = settings.pop(key)
     raw = {

@@ -278,7 +278,9 @@ def _constraint_sets(doc: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
         if any(m is None for m in margins):
             continue
         # Map every intersection group back to its margin values (names may contain " & ").
-        combos = {" & ".join(parts): parts for parts in itertools.product(*margins)}
+        from .groups import intersection_label
+
+        combos = {intersection_label(parts): parts for parts in itertools.product(*margins)}
         for axis in range(len(columns)):
             for value in margins[axis]:
                 members = [g for g in groups if g in combos and combos[g][axis] == value]

@@ -226,7 +226,12 @@ class AuditResult:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ResultsError(f"{path}: not a valid results.json ({exc}).") from None
+            raise ResultsError(f"{path}: not a valid results.json ({str(exc)[:300]}).") from None
+        except RecursionError:
+            doc = None
+        if doc is None or _too_deep(doc):
+            raise ResultsError(f"{path}: not a results.json: values are nested more than "
+                               f"{MAX_JSON_DEPTH} levels deep.")
         validate(doc, source=str(path))
         return cls(doc)
 
@@ -234,6 +239,24 @@ class AuditResult:
         name = self.model.get("name", "unnamed model")
         verdict = (self.standard or {}).get("verdict", "not judged")
         return f"<AuditResult {name!r}: {len(self.fairness)} attributes, Standard {verdict}>"
+
+
+MAX_JSON_DEPTH = 64
+
+
+def _too_deep(doc: Any) -> bool:
+    """Whether a parsed JSON document nests deeper than any results.json (checked without
+    recursion, so a hostile file cannot raise RecursionError in a renderer later)."""
+    stack = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
 
 
 def load_schema() -> dict[str, Any]:
@@ -252,5 +275,5 @@ def validate(doc: Mapping[str, Any], source: str = "results") -> None:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         raise ResultsError(
             f"{source}: does not match the results schema {SCHEMA_VERSION} at '{where}': "
-            f"{err.message}. Was it written by another version of essex-standard?"
+            f"{err.message[:300]}. Was it written by another version of essex-standard?"
         )

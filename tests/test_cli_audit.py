@@ -101,7 +101,8 @@ BAD_INPUTS = [
     ({"data__positive_label": [1]}, "'data.positive_label' is [1]", "single value"),
     ({"protected": [{"column": "id"}], "intersections": None},
      "'id' has 7,214 distinct values", "Group the values into bands"),
-    ({"data__score_range": [0, 1]}, "outside the declared range [0, 1]", "row "),
+    ({"data__score_range": [0, 1], "data__threshold": 0.5}, "outside the declared range [0, 1]",
+     "row "),
     ({"data__threshold": {"top_percent": 150}}, "top_percent", "at most 100"),
     (
         {"protected": [{"column": "race", "reference": "White"}, "sex"]},

@@ -263,7 +263,7 @@ def align_intersection(grouping: Grouping, parts: list[AlignedGroups]) -> Aligne
     The audited combinations keep the intersection's labels and order; combinations found
     only in the reference data are appended (sorted), as for a single attribute.
     """
-    from ..groups import INTERSECTION_SEP
+    from ..groups import intersection_label
 
     def combine(side: str) -> np.ndarray:
         key = np.zeros(len(getattr(parts[0], side)), dtype=np.int64)
@@ -276,7 +276,7 @@ def align_intersection(grouping: Grouping, parts: list[AlignedGroups]) -> Aligne
         for part in reversed(parts):
             key, code = divmod(key, part.n_groups)
             pieces.append(part.labels[code])
-        return INTERSECTION_SEP.join(reversed(pieces))
+        return intersection_label(list(reversed(pieces)))
 
     labels = list(grouping.labels)
     index = {lab: i for i, lab in enumerate(labels)}
