@@ -46,6 +46,7 @@ def _gitlab_steps() -> list[str]:
     return [line for line in job["script"] if "pip install" not in line]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("steps", [_github_steps, _gitlab_steps], ids=["github", "gitlab"])
 def test_ci_steps_run_and_gate(tmp_path, steps):
     project, env = _project(tmp_path), _env()

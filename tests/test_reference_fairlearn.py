@@ -99,6 +99,7 @@ def test_compas_group_metrics_match_fairlearn(compas_result, compas_df, attribut
     ]
 
 
+@pytest.mark.slow
 def test_compas_intersection_matches_fairlearn(compas_result, compas_df):
     mf = _metric_frame(compas_df, "two_year_recid", "y_pred", compas_df[["race", "sex"]])
     ours = compas_result.fairness["race & sex"]
