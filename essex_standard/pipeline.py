@@ -155,7 +155,7 @@ def audit_frame(
     input is passed as values.  ``y_true``, ``y_pred``, ``y_score`` and ``time``: a column name
     or one value per row (array, list or Series).  ``sensitive_features``: column names, or as
     in fairlearn's ``MetricFrame`` a Series, a list of Series or arrays, a 2-D array or a
-    DataFrame (see :func:`essex_standard.frames.frame_inputs`).
+    DataFrame (see `essex_standard.frames.frame_inputs`).
 
     ``settings`` takes the other top-level config keys (``seed``, ``bootstrap``,
     ``confidence_level``, ``min_group_size``, and the ``calibration``, ``drift`` and
