@@ -166,6 +166,7 @@ def _synthetic(seed: int, n: int = 3000) -> pd.DataFrame:
     return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 def test_synthetic_with_edge_cases_matches_fairlearn(seed):
     df = _synthetic(seed)
