@@ -61,7 +61,21 @@ pandas, polars or pyarrow table (any dataframe narwhals supports).
         )
     if native.implementation.is_pandas():
         return native.to_native()
-    return pd.DataFrame({name: native.get_column(name).to_numpy() for name in native.columns})
+    return pd.DataFrame({name: _numpy(native.get_column(name)) for name in native.columns})
+
+
+def _numpy(series: Any) -> Any:
+    """A narwhals Series as numpy; zoned date-times keep their local wall-clock time.
+
+    numpy has no time zones: converting would shift London midnight in summer to 23:00 the day
+    before, and move rows across the month or quarter windows of fairness over time.
+    """
+    import narwhals.stable.v2 as nw
+
+    dtype = series.dtype
+    if isinstance(dtype, nw.Datetime) and dtype.time_zone is not None:
+        series = series.dt.replace_time_zone(None)
+    return series.to_numpy()
 
 
 def _narwhals_frame(obj: Any) -> Any:
@@ -96,7 +110,7 @@ def _values(obj: Any, what: str) -> Any:
 
     series = nw.from_native(obj, series_only=True, pass_through=True)
     if isinstance(series, nw.Series):
-        return series.to_numpy()
+        return _numpy(series)
     if _narwhals_frame(obj) is not None:
         raise ConfigError(
             f"{_WHERE}: '{what}' is a whole table; pass one column of it (a Series or a name)."

@@ -25,7 +25,7 @@ SETTINGS = {"bootstrap": 0, "seed": 5, "threshold": 0.5, "score_range": [0, 1]}
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
     rng = np.random.default_rng(8)
-    n = 900
+    n = 500
     df = pd.DataFrame({
         "race": rng.choice(["African-American", "Caucasian", "Hispanic"], n, p=[.5, .35, .15]),
         "sex": rng.choice(["Female", "Male"], n),
@@ -180,10 +180,10 @@ def test_time_and_reference_from_polars(frame):
 
 
 @pytest.mark.parametrize(("kwargs", "pattern"), [
-    ({"y_true": np.zeros(497)}, r"'y_true' has 497 values but the DataFrame has 900 rows"),
+    ({"y_true": np.zeros(497)}, r"'y_true' has 497 values but the DataFrame has 500 rows"),
     ({"sensitive_features": "PLACEHOLDER"}, r"'sensitive_features' has 5 values"),
     ({"y_true": 1}, r"'y_true' is a int; give a column name or one value per row"),
-    ({"y_true": np.zeros((900, 2))}, r"one-dimensional .* shape \(900, 2\)"),
+    ({"y_true": np.zeros((500, 2))}, r"one-dimensional .* shape \(500, 2\)"),
     ({"df": {"outcome": [1, 0]}}, r"'df' is a dict, not a dataframe"),
     ({"reference": {"rac": "Caucasian"}}, r"reference= names 'rac'"),
     ({"y_pred": "PLACEHOLDER_FRAME"}, r"'y_pred' is a whole table"),
@@ -230,3 +230,20 @@ def test_the_users_frame_is_not_modified(frame):
     essex_standard.audit_frame(frame, y_true=frame["outcome"].to_numpy(), y_score="score",
                                sensitive_features=[frame["sex"].to_numpy()], **SETTINGS)
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_zoned_dates_keep_their_local_day(frame):
+    settings = {**SETTINGS, "over_time": {"window": "quarterly"}}
+    want = _doc(essex_standard.audit_frame(frame, y_true="outcome", y_score="score",
+                                           time="date", sensitive_features=["sex"], **settings))
+    zoned = pl.from_pandas(frame).with_columns(
+        pl.col("date").str.to_date().cast(pl.Datetime("us"))
+        .dt.replace_time_zone("Europe/London"))
+    got = _doc(essex_standard.audit_frame(zoned, y_true="outcome", y_score="score",
+                                          time="date", sensitive_features=["sex"], **settings))
+    assert_close(got["over_time"], want["over_time"], "over_time")
+    # As a Series beside a frame whose 'date' holds text: a different column, named anew.
+    got = _doc(essex_standard.audit_frame(frame, y_true="outcome", y_score="score",
+                                          time=zoned["date"].alias("when"),
+                                          sensitive_features=["sex"], **settings))
+    assert_close(got["over_time"]["windows"], want["over_time"]["windows"], "windows")
