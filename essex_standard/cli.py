@@ -46,6 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "essex_standard.commands.atrs",
         "Write the ATRS transparency record from results.json.",
     ),
+    "init": (
+        "essex_standard.commands.init",
+        "Write a commented audit.yaml from a data file's columns.",
+    ),
 }
 
 

@@ -11,8 +11,6 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from .config import AuditConfig, load_config, parse_config
 from .load import AuditData, load_audit_data, prepare
 from .metrics.fairness import measure_grouping, measure_overall
@@ -151,21 +149,27 @@ def audit(config: str | Path | AuditConfig, step: Step | None = None) -> AuditRe
 
 
 def audit_frame(
-    df: pd.DataFrame,
+    df: Any = None,
     *,
-    y_true: str | None = None,
-    y_pred: str | None = None,
-    y_score: str | None = None,
-    sensitive_features: Sequence[str],
+    y_true: Any = None,
+    y_pred: Any = None,
+    y_score: Any = None,
+    sensitive_features: Any,
     threshold: float | dict[str, Any] | None = None,
     reference: dict[str, str] | None = None,
     intersections: Sequence[Sequence[str]] = (),
     model: dict[str, Any] | None = None,
-    reference_df: pd.DataFrame | None = None,
-    time: str | None = None,
+    reference_df: Any = None,
+    time: Any = None,
     **settings: Any,
 ) -> AuditResult:
-    """Audit predictions already in a DataFrame.
+    """Audit predictions already in memory: a dataframe, or arrays as fairlearn takes them.
+
+    ``df``: any dataframe narwhals supports (pandas, polars, pyarrow...), or None when every
+    input is passed as values.  ``y_true``, ``y_pred``, ``y_score`` and ``time``: a column name
+    or one value per row (array, list or Series).  ``sensitive_features``: column names, or as
+    in fairlearn's ``MetricFrame`` a Series, a list of Series or arrays, a 2-D array or a
+    DataFrame (see `essex_standard.frames.frame_inputs`).
 
     ``settings`` takes the other top-level config keys (``seed``, ``bootstrap``,
     ``confidence_level``, ``min_group_size``, and the ``calibration``, ``drift`` and
@@ -183,16 +187,17 @@ def audit_frame(
     >>> r.fairness["sex"].by_group.loc["F", "true_positive_rate"]
     np.float64(1.0)
     """
-    reference = reference or {}
-    if isinstance(sensitive_features, str):
-        sensitive_features = [sensitive_features]
-    elif not all(isinstance(c, str) for c in sensitive_features):
-        from .errors import ConfigError
+    from .frames import check_reference_names, frame_inputs, to_pandas
 
-        raise ConfigError(
-            "audit_frame(): 'sensitive_features' must be column names of the DataFrame "
-            "(e.g. ['ethnicity', 'sex']), not the values themselves."
-        )
+    given = frame_inputs(df, y_true=y_true, y_pred=y_pred, y_score=y_score, time=time,
+                         sensitive_features=sensitive_features)
+    df, sensitive_features = given.frame, given.sensitive_features
+    y_true, y_pred, y_score, time = (given.columns[k] for k in ("y_true", "y_pred", "y_score",
+                                                                  "time"))
+    reference = reference or {}
+    check_reference_names(reference, sensitive_features)
+    if reference_df is not None:
+        reference_df = to_pandas(reference_df, "reference_df")
     data_section: dict[str, Any] = {
         k: v for k, v in {"y_true": y_true, "y_pred": y_pred, "y_score": y_score,
                           "threshold": threshold, "time": time}.items() if v is not None

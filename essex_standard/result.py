@@ -152,6 +152,12 @@ class AttributeFairness:
             f"reference {self.reference_group!r}>"
         )
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the group table (n, share, key rates with intervals), escaped."""
+        from .notebook import fairness_html
+
+        return fairness_html(self.name, self.doc)
+
 
 class _FairnessView(Mapping[str, AttributeFairness]):
     def __init__(self, doc: Mapping[str, Any]):
@@ -239,6 +245,12 @@ class AuditResult:
         name = self.model.get("name", "unnamed model")
         verdict = (self.standard or {}).get("verdict", "not judged")
         return f"<AuditResult {name!r}: {len(self.fairness)} attributes, Standard {verdict}>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the model, the verdict and one compact line per criterion, escaped."""
+        from .notebook import result_html
+
+        return result_html(self.doc)
 
 
 MAX_JSON_DEPTH = 64

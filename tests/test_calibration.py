@@ -99,6 +99,7 @@ def test_empty_bins_from_tied_scores_are_reported_not_dropped():
     assert sum(r["n"] for r in rows) == len(p)
 
 
+@pytest.mark.slow
 def test_intercept_and_slope_agree_with_statsmodels_to_1e6(calibrated):
     sm = pytest.importorskip("statsmodels.api")
     p, y, group = calibrated

@@ -39,6 +39,7 @@ def _f3(seed: int, sizes: tuple[int, ...], beta: bool, shift_first: float = 0.0)
     return next(c for c in judge(doc, STANDARD)["criteria"] if c["id"] == "F3")
 
 
+@pytest.mark.slow
 def test_a_perfectly_calibrated_model_is_almost_never_called_not_met():
     # Before the fix, 2-8% of such audits were "not met" (the rescaled bootstrap interval's
     # lower limit overshot 0.05 for the smaller groups).

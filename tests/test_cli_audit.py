@@ -43,6 +43,7 @@ def test_help_is_instant_and_imports_nothing_heavy():
     assert "HEAVY []" in out.stdout
 
 
+@pytest.mark.slow
 def test_audit_writes_results_and_report(tmp_path):
     proc = run_cli("audit", str(COMPAS / "audit.yaml"), "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
@@ -54,6 +55,7 @@ def test_audit_writes_results_and_report(tmp_path):
     assert '<html lang="en-GB">' in html and "African-American" in html
 
 
+@pytest.mark.slow
 def test_same_inputs_same_seed_give_byte_identical_json(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
@@ -128,6 +130,7 @@ def test_bad_input_exits_2_with_a_clear_message(tmp_path, capsys, changes, needl
     assert not out.exists(), "nothing may be written for bad input"
 
 
+@pytest.mark.slow
 def test_bad_input_through_the_real_console_has_no_traceback(tmp_path):
     config = _write_config(tmp_path, data__y_true="nope")
     proc = run_cli("audit", str(config), "--out", str(tmp_path / "o"))

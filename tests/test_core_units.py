@@ -124,6 +124,7 @@ def test_schema_rejects_nan_and_missing_reasons(compas_result):
         bad.to_json()
 
 
+@pytest.mark.slow
 def test_every_bundled_result_validates(compas_result, csc_result):
     for result in (compas_result, csc_result):
         validate(json.loads(result.to_json()))

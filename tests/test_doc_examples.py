@@ -59,6 +59,7 @@ def test_differences_sees_what_matters():
     assert differences(base, {**base, "extra": 1})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_committed_results_match_a_fresh_audit(name):
     import essex_standard

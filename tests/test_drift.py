@@ -236,6 +236,7 @@ def test_the_training_period_example_has_no_share_shift(csc_result):
     assert r7["verdict"] == "met"
 
 
+@pytest.mark.slow
 def test_the_drifted_example_flags_the_other_ethnic_groups_share():
     from pathlib import Path
 

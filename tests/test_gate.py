@@ -103,6 +103,7 @@ def test_gate_passes_when_the_standard_is_met(met_config, tmp_path, run):
     assert props["standard.version"] == "1.0.0-test" and props["standard.verdict"] == "met"
 
 
+@pytest.mark.slow
 def test_gate_on_results_json_without_the_data(met_config, tmp_path, run):
     out_dir = tmp_path / "out"
     assert run(["audit", str(met_config), "--out", str(out_dir)])[0] == 0
@@ -111,6 +112,7 @@ def test_gate_on_results_json_without_the_data(met_config, tmp_path, run):
     assert code == 0, out
 
 
+@pytest.mark.slow
 def test_gate_fails_on_compas_and_junit_marks_failures(compas_result, tmp_path, run):
     results = tmp_path / "results.json"
     compas_result.write(results)
@@ -156,6 +158,7 @@ def test_bad_input_exits_2(tmp_path, make_target, message, run):
     assert message in out
 
 
+@pytest.mark.slow
 def test_baseline_regression_fails_the_gate_and_shows_the_change(met_config, tmp_path, run):
     base_dir, worse_dir = tmp_path / "base", tmp_path / "worse"
     assert run(["audit", str(met_config), "--out", str(base_dir)])[0] == 0
@@ -177,6 +180,7 @@ def test_baseline_regression_fails_the_gate_and_shows_the_change(met_config, tmp
     assert "0 got worse" in out
 
 
+@pytest.mark.slow
 def test_baseline_ignores_changes_within_uncertainty(met_config, tmp_path, run):
     a, b = tmp_path / "a", tmp_path / "b"
     run(["audit", str(met_config), "--out", str(a)])

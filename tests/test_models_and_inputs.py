@@ -46,6 +46,7 @@ def test_skops_model_matches_its_stored_predictions(csc_result):
     assert csc_result.doc["inputs"][1]["role"] == "model"
 
 
+@pytest.mark.slow
 def test_pickle_is_refused_unless_trusted(csc_copy):
     import skops.io as sio
 
@@ -80,6 +81,7 @@ def test_skops_with_untrusted_types_is_refused(csc_copy):
     assert "trusted_types" in str(exc.value)
 
 
+@pytest.mark.slow
 def test_onnx_model_gives_the_same_audit_as_sklearn(csc_copy):
     pytest.importorskip("onnxruntime")
     skl2onnx = pytest.importorskip("skl2onnx")

@@ -208,6 +208,7 @@ def test_standard_fixture_renders_problems_and_responses(csc_result):
     assert "has not been applied" in render_public_html(AuditResult(doc))
 
 
+@pytest.mark.slow
 def test_report_commands_work_from_results_json_alone(tmp_path, compas_result):
     from click.testing import CliRunner
 
@@ -432,6 +433,7 @@ def csc_later_result():
     return essex_standard.audit(here / "audit-later.yaml")
 
 
+@pytest.mark.slow
 def test_every_not_met_criterion_says_who_it_affects(csc_later_result):
     from essex_standard.render.public import problems
 
@@ -471,6 +473,7 @@ def test_every_rule_of_the_standard_has_plain_words():
         assert "figure called" not in text and m.describe() not in text, (c.id, text)
 
 
+@pytest.mark.slow
 def test_gaps_are_chosen_with_adjusted_intervals_and_calibration_is_named(csc_later_result):
     from essex_standard.render.facts import PublicFacts
     from essex_standard.result import AuditResult

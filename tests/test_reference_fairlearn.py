@@ -99,6 +99,7 @@ def test_compas_group_metrics_match_fairlearn(compas_result, compas_df, attribut
     ]
 
 
+@pytest.mark.slow
 def test_compas_intersection_matches_fairlearn(compas_result, compas_df):
     mf = _metric_frame(compas_df, "two_year_recid", "y_pred", compas_df[["race", "sex"]])
     ours = compas_result.fairness["race & sex"]
@@ -165,6 +166,7 @@ def _synthetic(seed: int, n: int = 3000) -> pd.DataFrame:
     return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 def test_synthetic_with_edge_cases_matches_fairlearn(seed):
     df = _synthetic(seed)

@@ -19,6 +19,7 @@ def pdfs(compas_result):
 
 @pytest.mark.parametrize("name,title", [("public-report.pdf", "Transparency report: "),
                                         ("technical-report.pdf", "Technical audit report: ")])
+@pytest.mark.slow
 def test_pdf_is_tagged_with_language_and_title(pdfs, name, title):
     reader = pypdf.PdfReader(io.BytesIO(pdfs[name]))
     root = reader.trailer["/Root"]
