@@ -165,12 +165,12 @@ def test_the_cli_prints_the_pickle_warning(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("df,needle", [
-    ([{"y": 1}], "must be a pandas DataFrame, not a list"),
-    ({"y": [1, 0]}, "not a dict"),
-    (np.zeros((4, 3)), "not a ndarray"),
+    ([{"y": 1}], "'df' is a list, not a dataframe"),
+    ({"y": [1, 0]}, "'df' is a dict, not a dataframe"),
+    (np.zeros((4, 3)), "'df' is a ndarray, not a dataframe"),
 ])
 def test_audit_frame_given_something_else(df, needle):
-    with pytest.raises(ConfigError, match=needle):
+    with pytest.raises(DataError, match=needle):
         essex_standard.audit_frame(df, y_true="y", **KW)
 
 
@@ -184,7 +184,8 @@ def test_audit_frame_with_duplicate_column_names():
 def test_audit_frame_missing_column_and_bad_types():
     with pytest.raises(DataError, match="no column 'nope'"):
         essex_standard.audit_frame(frame(40), y_true="nope", **KW)
-    with pytest.raises(ConfigError, match="sensitive_features"):
+    # A list that is not column names is taken as values, one per row (fairlearn's idiom).
+    with pytest.raises(DataError, match="'sensitive_features' has 1 values but the DataFrame"):
         essex_standard.audit_frame(frame(40), y_true="y", **{**KW, "sensitive_features": [1]})
 
 
