@@ -14,7 +14,7 @@ import pytest
 from _hostile_support import ScriptedModel, base_config, frame, refused, write
 
 import essex_standard
-from essex_standard.errors import ConfigError, DataError, EssexStandardWarning
+from essex_standard.errors import DataError, EssexStandardWarning
 
 KW = {"y_score": "s", "threshold": 0.5, "sensitive_features": ["sex"], "bootstrap": 0}
 
