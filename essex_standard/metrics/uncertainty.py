@@ -5,7 +5,7 @@ Closed forms are used wherever one exists, because they can be recomputed from
 from the stored numerators and denominators):
 
 * a rate: Wilson score interval (Wilson 1927), which behaves at 0 and 1 where the Wald
-  interval collapses;
+  interval collapses, with Brown, Cai & DasGupta's (2001) modification at 1–3 events;
 * a difference of two independent rates: Newcombe's hybrid score interval (Newcombe 1998,
   method 10), i.e. MOVER applied to Wilson limits;
 * a ratio of two independent rates: MOVER-R (Donner & Zou 2012), built from the same Wilson
@@ -44,11 +44,27 @@ def z_value(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
+@lru_cache(maxsize=64)
+def _poisson_lower(level: float) -> np.ndarray:
+    """``½·χ²(1 − level; 2k)`` for k = 0..3: the one-sided Poisson lower limit of k events."""
+    return np.array([0.0, *(float(stats.gamma.ppf(1 - level, k)) for k in (1, 2, 3))])
+
+
 def wilson(numerator, denominator, level: float = 0.95):
-    """Wilson score interval for ``numerator / denominator`` (vectorised; NaN where den = 0).
+    """Wilson score interval for ``numerator / denominator``, with Brown, Cai & DasGupta's
+    (2001) modification at 1–3 events (vectorised; NaN where den = 0).
+
+    The plain Wilson interval covers only about 84% when the true rate is near ``0.2 / n``
+    (its lower limit for 1 or 2 events is too high).  Brown, Cai & DasGupta replace the lower
+    limit for ``x = 1 … x*`` events (``x* = 2`` when ``n ≤ 50``, else 3) by the Poisson
+    limit ``½·χ²(1 − level; 2x) / n``, and the upper limit symmetrically for ``n − x``; the
+    smallest coverage over all rates then rises to about 92–93% (exact enumeration in
+    ``tests/test_coverage.py``).
 
     >>> [round(float(x), 4) for x in wilson(0, 10)]
     [0.0, 0.2775]
+    >>> [round(float(x), 5) for x in wilson(1, 60)]
+    [0.00085, 0.08855]
     """
     x = np.asarray(numerator, dtype=float)
     n = np.asarray(denominator, dtype=float)
@@ -59,6 +75,11 @@ def wilson(numerator, denominator, level: float = 0.95):
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         lo = np.where(x == 0, 0.0, centre - half)
         hi = np.where(x == n, 1.0, centre + half)
+        few = np.where(n <= 50, 2, 3)
+        table = _poisson_lower(level)  # ½χ²(1 − level; 2k) for k = 0..3
+        lo = np.where((x >= 1) & (x <= few), table[np.clip(x, 0, 3).astype(int)] / n, lo)
+        k = np.clip(n - x, 0, 3).astype(int)
+        hi = np.where((n - x >= 1) & (n - x <= few), 1 - table[k] / n, hi)
     lo = np.where(n > 0, np.clip(lo, 0.0, 1.0), np.nan)
     hi = np.where(n > 0, np.clip(hi, 0.0, 1.0), np.nan)
     return lo, hi
@@ -128,7 +149,7 @@ def average_odds_interval(tp_u, pos_u, fp_u, neg_u, tp_p, pos_p, fp_p, neg_p,
     is undefined.
 
     >>> [round(float(v), 4) for v in average_odds_interval(8, 10, 2, 40, 80, 100, 10, 400)]
-    [-0.1473, 0.1147]
+    [-0.1476, 0.1224]
     """
     parts = []
     for x1, n1, x0, n0 in ((tp_u, pos_u, tp_p, pos_p), (fp_u, neg_u, fp_p, neg_p)):
