@@ -29,6 +29,7 @@ from .uncertainty import (
     newcombe_difference,
     two_proportion_p_value,
     wilson,
+    z_value,
 )
 
 #: Benefit of each cell [y_true, y_pred] for the Theil index (Speicher et al. 2018):
@@ -326,6 +327,59 @@ def average_odds_entry(
     return entry
 
 
+THEIL_METHOD = "delta method on the log scale (closed form of the 2×2 table)"
+
+
+def theil_interval(cells: np.ndarray, level: float = 0.95) -> tuple[float, float, float] | None:
+    """The Theil index of one 2×2 table ``[y_true, y_pred]`` and its log-scale delta interval.
+
+    With shares ``q0`` (false negatives, benefit 0) and ``q2`` (false positives, benefit 2),
+    the mean benefit is ``μ = 1 − q0 + q2`` and the index reduces to
+    ``T = 2·ln 2·q2/μ − ln μ``, a smooth function of two means.  Its delta-method variance is
+    that of each person's influence ``h(b) = ∂T/∂q2·[b = 2] + ∂T/∂μ·b`` divided by ``n``; the
+    interval ``T·exp(±z·se/T)`` respects T > 0 and covers 93–95% down to 60–300 people, where
+    the percentile bootstrap covered 91% (``docs/coverage.md``).  None when T = 0 (no errors)
+    or μ = 0.
+
+    >>> [round(v, 4) for v in theil_interval(np.array([[60, 10], [10, 20]]))]
+    [0.1386, 0.0856, 0.2246]
+    """
+    n = float(cells.sum())
+    if n == 0:
+        return None
+    q0, q2 = cells[1, 0] / n, cells[0, 1] / n
+    mu = 1 - q0 + q2
+    if mu <= 0:
+        return None
+    t = float(2 * np.log(2) * q2 / mu - np.log(mu))
+    if t <= 0:
+        return None
+    g_a = 2 * np.log(2) / mu
+    g_mu = -2 * np.log(2) * q2 / mu**2 - 1 / mu
+    q = np.array([q0, 1 - q0 - q2, q2])
+    h = np.array([0.0, g_mu, g_a + 2 * g_mu])
+    var = max(float((q * h * h).sum() - (q * h).sum() ** 2), 0.0) / n
+    spread = float(np.exp(z_value(level) * np.sqrt(var) / t))
+    return t, t / spread, t * spread
+
+
+def theil_entry(cells: np.ndarray, level: float) -> dict[str, Any]:
+    """``theil_index`` of everyone audited with its closed-form interval, or null with a
+    reason."""
+    value = _num(float(theil_index(cells[None].astype(float))))
+    entry: dict[str, Any] = {"value": value, "ci": None, "method": THEIL_METHOD}
+    if value is None:
+        entry["reason"] = NO_BENEFIT
+        return entry
+    out = theil_interval(cells, level)
+    if out is None:
+        entry["ci_reason"] = ("no interval: nobody was wrongly flagged or missed, so the index "
+                              "is 0 and its log-scale interval is undefined")
+    else:
+        entry["ci"] = [out[1], out[2]]
+    return entry
+
+
 def bootstrapped_entry(
     counts: np.ndarray,
     statistic,
@@ -468,8 +522,5 @@ def measure_overall(
         st = score_table(codes, 1, y_score, y_true)
         metrics["roc_auc"] = auc_entry(auc_from_counts(*st.for_group(0)), level)
     if table.has_labels:
-        out["theil_index"] = bootstrapped_entry(
-            table.counts, theil_index, replicates, child_rng(seed, "(overall)"), level,
-            "bootstrap (cells resampled)", NO_BENEFIT,
-        )
+        out["theil_index"] = theil_entry(table.counts[0], level)
     return out
