@@ -109,7 +109,7 @@ def test_psi_empty_bin_is_a_drift_setting(drift_doc):
     assert drift_doc[0]["drift"]["settings"]["psi_empty_bin"]["rule"] == "half_count"
     assert parse_options(None).psi_empty_bin == "half_count"
     assert parse_options({"psi_empty_bin": "epsilon"}).psi_empty_bin == "epsilon"
-    with pytest.raises(ConfigError, match="drift.psi_empty_bin.*half_count.*epsilon"):
+    with pytest.raises(ConfigError, match=r"drift\.psi_empty_bin.*half_count.*epsilon"):
         parse_options({"psi_empty_bin": "zero"}, "audit.yaml")
 
 
