@@ -420,6 +420,13 @@ def _combine(a: dict[str, Any], b: dict[str, Any], pick, kind: str) -> dict[str,
     )
     out = dict(chosen)
     out["driven_by"] = metric
+    # A group whose TPR (no positives) or FPR (no negatives) is undefined is left out of that
+    # rate's max − min; say so whichever rate decided (fairlearn would count the rate as 0).
+    excluded = sorted(set(a.get("excluded_groups", [])) | set(b.get("excluded_groups", [])))
+    if excluded:
+        out["excluded_groups"] = excluded
+    else:
+        out.pop("excluded_groups", None)
     return out
 
 
