@@ -117,19 +117,30 @@ NOTES = """## Reading the table
 - **Rates near 0 or 1** oscillate with the discreteness of counts. The Brown–Cai–DasGupta
   modification lifts the worst case of Wilson's interval from 84% to about 92%; the average
   over rates is nominal (`tests/test_coverage.py` checks both).
-- **ROC AUC** (Newcombe's method 5) errs on the safe side at high AUC (up to about 97.5%), and
-  more so when two small groups with high AUC are compared (about 99%): such a comparison is
-  more often "insufficient evidence", never a false alarm. The DeLong Wald interval it
+- **ROC AUC** (Newcombe's method 5) errs on the safe side at high AUC (97–98% at AUC 0.95–0.98),
+  and more so when two small groups with high AUC are compared (99.4%): such a comparison is
+  more often "insufficient evidence", never a false alarm. Its errors fall almost all in the
+  upper tail. The DeLong Wald interval it
   replaced covered 79–91% in groups of 15–40 positives. With scores from other models than
   the binormal one simulated here (an exponential model, unequal variances), small groups
   cover 92–93%: no closed form is right for every score distribution.
-- **Theil index of everyone**: the log-scale delta interval covers 93–95% down to 60–300
-  people; the percentile bootstrap it replaced covered about 91% at 300 people.
-- **Between-groups Theil index**: a percentile bootstrap covers the true 0 in only a minority
-  of audits when groups are treated alike (its estimate is always above 0), so no interval is
-  published (`"ci": null` with a `ci_note`).
-- **Expected calibration error**: the lower limit holds whatever the true error and the
-  upper one is a bias-shifted bootstrap; coverage is at or above nominal.
+- **Theil index of everyone**: the log-scale delta interval covers 95% down to 60 people,
+  and 92.9% at 300 people with error rates of 1% (the index is then tiny and skewed); the
+  percentile bootstrap it replaced covered 92.4% at 300 people with moderate rates.
+- **Average odds difference**: with 30 people and low rates against 5,000, 4% of samples have
+  a side without positives (no value, no interval) and the rest cover 98%: conservative.
+- **Between-groups Theil index**: a percentile bootstrap covered the true 0 in none of the
+  simulated audits when groups are treated alike (its estimate is always above 0), so no
+  interval is published (`"ci": null` with a `ci_note`).
+- **Expected calibration error — too wide (open).** The lower limit is built to hold
+  whatever the true error, and the bias-shifted bootstrap upper limit sits well above the
+  truth, so a 95% interval covers a true ECE of 0.03–0.1 in about 99.8% of samples (and a
+  true 0 in 98%). Such an interval errs towards "insufficient evidence", never towards a
+  false "not met", but it makes "met" harder to reach than the data warrant. The plug-in ECE
+  is biased upwards by noise (bin gaps near 0 are folded by the absolute value); a debiased
+  estimator (e.g. Kumar, Liang & Ma 2019) with its own interval is the fix, not yet made.
+  Resampling outcomes within each bin (bin sizes fixed, as equal-mass bins are) instead of
+  the group's cells was tried and did not narrow it.
 - **Open problem — difference tails at the Standard's adjusted levels.** At 99.9% a small
   group with a low rate against a large one (0.1 of 60 against 0.1 of 5,000) puts the truth
   below Newcombe's lower limit 3.6 times as often as nominal (the total coverage is still

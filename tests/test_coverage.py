@@ -156,10 +156,11 @@ def test_calibration_slope_and_intercept_intervals_cover(which, n, shift):
 @pytest.mark.slow
 @pytest.mark.parametrize("n,shift", [(2000, 0.03), (500, 0.05)])
 def test_ece_interval_covers_a_known_miscalibration(n, shift):
-    """ECE's interval is deliberately one-sided-safe: its lower limit holds whatever the true
-    error, so coverage is at or above nominal (docs/calibration.md)."""
+    """ECE's interval covers at least nominally (too wide: an open problem in
+    docs/coverage.md, pinned so that a narrower interval must keep both tails honest)."""
     c = cv.ece_coverage(n, shift, sims=150, replicates=200)
-    assert c.covered >= 0.90 and c.below <= 0.05, c
+    # Known to over-cover (about 99.8%: docs/coverage.md); neither tail may be liberal.
+    assert c.covered >= 0.90 and c.below <= 0.05 and c.above <= 0.05, c
 
 
 def test_equal_groups_difference_interval_covers_zero_at_nominal_rate():
