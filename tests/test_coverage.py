@@ -153,6 +153,25 @@ def test_calibration_slope_and_intercept_intervals_cover(which, n, shift):
     _band(c, 0.915, 0.985)  # 1,000 simulations: standard error 0.7 points
 
 
+@pytest.mark.parametrize("which,n", [("calibration_in_the_large", 60),
+                                     ("calibration_in_the_large", 1000),
+                                     ("brier_score", 60), ("brier_score", 300)])
+def test_calibration_in_the_large_and_brier_intervals_cover(which, n):
+    _band(cv.calibration_mean_coverage(n, which, sims=20_000), 0.927, 0.973)
+
+
+@pytest.mark.parametrize("which", ["slope", "intercept"])
+def test_calibration_gap_between_groups_covers_zero(which):
+    """60 people against 5,000, both calibrated: the Wald difference covers the true 0."""
+    _band(cv.calibration_gap_coverage(60, 5000, which, sims=600), 0.91, 0.985)
+
+
+@pytest.mark.slow
+def test_ece_gap_covers_zero_when_both_groups_are_calibrated():
+    c = cv.ece_gap_coverage(200, 2000, sims=100)
+    assert c.covered >= 0.90, c
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("n,shift", [(2000, 0.03), (500, 0.05)])
 def test_ece_interval_covers_a_known_miscalibration(n, shift):

@@ -270,3 +270,85 @@ def ece_coverage(n: int, shift: float, sims: int = 200, replicates: int = 200,
             lo[i], hi[i] = ci
     return _simulated(lo, hi, abs(shift))
 
+
+
+def calibration_mean_coverage(n: int, which: str = "calibration_in_the_large",
+                              shift: float = 0.02, sims: int = 20_000, level: float = 0.95,
+                              seed: int = 8) -> Coverage:
+    """Simulated coverage of the normal-theory intervals of calibration-in-the-large (mean of
+    ``y − p``) and the Brier score (mean of ``(y − p)²``): scores on 20 equally likely levels,
+    true risk ``score + shift``."""
+    from .calibration import _clt_entry
+
+    s = _score_levels()
+    risk = np.clip(s + shift, 0, 1)
+    if which == "calibration_in_the_large":
+        truth = float(np.mean(risk - s))
+    else:  # E[(y − p)²] = E[risk(1 − p)² + (1 − risk)p²]
+        truth = float(np.mean(risk * (1 - s) ** 2 + (1 - risk) * s**2))
+    rng = np.random.default_rng(seed)
+    n_l = rng.multinomial(n, np.full(len(s), 1 / len(s)), sims)
+    pos = rng.binomial(n_l, risk)
+    neg = n_l - pos
+    if which == "calibration_in_the_large":
+        total = (pos * (1 - s) - neg * s).sum(axis=1)
+        total_sq = (pos * (1 - s) ** 2 + neg * s**2).sum(axis=1)
+    else:
+        total = (pos * (1 - s) ** 2 + neg * s**2).sum(axis=1)
+        total_sq = (pos * (1 - s) ** 4 + neg * s**4).sum(axis=1)
+    lo, hi = np.empty(sims), np.empty(sims)
+    for i in range(sims):
+        ci = _clt_entry(float(total[i]), float(total_sq[i]), n, level)["ci"]
+        lo[i], hi[i] = ci
+    return _simulated(lo, hi, truth)
+
+
+def calibration_gap_coverage(n_group: int, n_reference: int, which: str = "slope",
+                             sims: int = 1000, level: float = 0.95, seed: int = 9) -> Coverage:
+    """Simulated coverage of the Wald difference of calibration slopes (or intercepts)
+    between a group and the reference group, both calibrated: true difference 0."""
+    from .calibration import _difference
+
+    s = _score_levels()
+    x = logit(s)
+    rng = np.random.default_rng(seed)
+    fit = calibration_slope if which == "slope" else calibration_intercept
+    k = 1 if which == "slope" else 0
+    lo, hi = np.full(sims, np.nan), np.full(sims, np.nan)
+    for i in range(sims):
+        entries = []
+        for n in (n_group, n_reference):
+            n_l = rng.multinomial(n, np.full(len(s), 1 / len(s)))
+            pos = rng.binomial(n_l, s)
+            f = fit(s, pos, n_l - pos, x)
+            entries.append({} if f.reason else {"value": float(f.params[k]),
+                                                "se": float(f.se[k])})
+        gap = _difference(entries[0], entries[1], level)
+        if gap.get("ci"):
+            lo[i], hi[i] = gap["ci"]
+    return _simulated(lo, hi, 0.0)
+
+
+def ece_gap_coverage(n_group: int, n_reference: int, sims: int = 150, replicates: int = 200,
+                     level: float = 0.95, seed: int = 10) -> Coverage:
+    """Simulated coverage of the chance-corrected ECE gap when both groups are perfectly
+    calibrated (true gap 0: each group's error above its own chance level is 0)."""
+    import pandas as pd
+
+    from ..groups import make_grouping
+    from .calibration import CalibrationOptions, measure_calibration_grouping
+
+    rng = np.random.default_rng(seed)
+    labels = np.r_[np.full(n_reference, "a"), np.full(n_group, "b")]
+    grouping = make_grouping("g", pd.Series(labels), reference="a")
+    lo, hi = np.full(sims, np.nan), np.full(sims, np.nan)
+    for i in range(sims):
+        p = rng.uniform(0.1, 0.9, len(labels))
+        y = (rng.random(len(labels)) < p).astype(np.int64)
+        out = measure_calibration_grouping(
+            grouping, p, y, options=CalibrationOptions(), level=level, replicates=replicates,
+            seed=i, min_group_size=30)
+        ci = out["groups"]["b"]["gap_vs_reference"]["expected_calibration_error"]["ci"]
+        if ci is not None:
+            lo[i], hi[i] = ci
+    return _simulated(lo, hi, 0.0)
