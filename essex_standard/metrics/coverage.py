@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .fairness import between_all_groups_theil_index, theil_index, theil_interval
 from .logistic import calibration_intercept, calibration_slope, logit
 from .performance import auc_score_interval
+from .theil import between_all_groups_theil_index, theil_index, theil_interval
 from .uncertainty import (
     average_odds_interval,
     bootstrap_statistic,

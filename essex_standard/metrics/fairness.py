@@ -1,9 +1,12 @@
 """Group fairness for one protected attribute (or intersection), from its count tables.
 
-For every group: each rate with its numerator, denominator and Wilson interval; ROC AUC with a
-DeLong interval when there is a score.  Against the reference group: the difference (Newcombe
-interval and a two-proportion test) and the ratio (MOVER-R interval) of every rate.  Summaries:
-fairlearn's max−min statistics and AIF360's reference-vs-rest statistics, plus the Theil index.
+For every group: each rate with its numerator, denominator and Wilson interval; ROC AUC with
+Newcombe's method 5 interval when there is a score.  Against the reference group: the
+difference (Newcombe interval and a two-proportion test) and the ratio (MOVER-R interval) of
+every rate, and of AUC (MOVER from the AUC limits).  Summaries: fairlearn's max−min statistics
+and AIF360's reference-vs-rest statistics, plus the Theil indices.  Every interval is a closed
+form of the count tables, shown to cover in ``tests/test_coverage.py``; statistics for which
+no interval can cover (max−min, the between-groups Theil index) carry none, with a note.
 
 A metric that is undefined (a zero denominator) is ``None`` with the reason, never NaN.
 """
@@ -18,10 +21,14 @@ from ..groups import Grouping
 from ..tables import ConfusionTable, ScoreTable, confusion_table, score_table
 from .performance import AUCEstimate, auc_from_counts, auc_interval, auc_score_interval
 from .rates import RATE_METRICS, RATES, RateMetric
+from .theil import (
+    BETWEEN_THEIL_NOTE,
+    NO_BENEFIT,
+    between_all_groups_theil_index,
+    theil_entry,
+)
 from .uncertainty import (
-    Stream,
     average_odds_interval,
-    bootstrap_statistic,
     bootstrap_stream,
     mover_difference,
     mover_ratio,
@@ -29,15 +36,6 @@ from .uncertainty import (
     newcombe_difference,
     two_proportion_p_value,
     wilson,
-    z_value,
-)
-
-#: Benefit of each cell [y_true, y_pred] for the Theil index (Speicher et al. 2018):
-#: b = y_pred − y_true + 1, so a false positive is a "benefit" of 2, a false negative 0.
-BENEFIT = np.array([[1.0, 2.0], [0.0, 1.0]])
-
-NO_BENEFIT = (
-    "undefined: everyone is a false negative, so the mean benefit is 0 and the index has no scale"
 )
 
 AUC_METHOD = "Newcombe (2006) method 5 score interval"
@@ -47,13 +45,6 @@ AUC_DIFFERENCE_METHOD = (
 )
 
 AOD_METHOD = "MOVER from the Wilson limits of the four rates (closed form)"
-
-BETWEEN_THEIL_NOTE = (
-    "No interval: the index is 0 only when every group has the same mean benefit and above 0 "
-    "otherwise, so its estimate is biased away from 0 and a bootstrap interval never covers 0 "
-    "when groups are treated alike (0 of 500 simulated audits). Each group's difference "
-    "against the reference group carries an interval instead."
-)
 
 MAX_MIN_NOTE = (
     "No interval: the bootstrap interval of a max−min statistic is biased away from zero and "
@@ -146,7 +137,7 @@ def auc_disparity(est: AUCEstimate, ref: AUCEstimate, level: float) -> dict[str,
     se = float(np.sqrt(est.variance + ref.variance))
     from scipy import stats
 
-    p_value = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else (1.0 if diff == 0 else 0.0)
+    p_value = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else 1.0
     lo, hi = mover_difference(a, la, ua, r, lr, ur)
     out["difference"] = {
         "value": diff,
@@ -167,30 +158,6 @@ def auc_disparity(est: AUCEstimate, ref: AUCEstimate, level: float) -> dict[str,
 
 
 # --------------------------------------------------------------------------- summaries
-
-
-def theil_index(tables: np.ndarray) -> np.ndarray:
-    """Generalised entropy index with alpha = 1 over everyone in ``(..., G, 2, 2)`` tables."""
-    cells = tables.sum(axis=-3)  # (..., 2, 2)
-    n = cells.sum(axis=(-2, -1))
-    with np.errstate(divide="ignore", invalid="ignore"):  # mu = 0: undefined, reported as such
-        mu = (cells * BENEFIT).sum(axis=(-2, -1)) / n
-        ratio = BENEFIT / mu[..., None, None]
-        terms = np.where(BENEFIT > 0, ratio * np.log(ratio), 0.0)
-    return (cells * terms).sum(axis=(-2, -1)) / n
-
-
-def between_all_groups_theil_index(tables: np.ndarray) -> np.ndarray:
-    """Theil index when everyone's benefit is replaced by their group's mean benefit."""
-    n_g = tables.sum(axis=(-2, -1))  # (..., G)
-    b_g = (tables * BENEFIT).sum(axis=(-2, -1))
-    n = n_g.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mu = b_g.sum(axis=-1) / n
-        mean_g = b_g / n_g
-        r = mean_g / mu[..., None]
-        terms = np.where((n_g > 0) & (r > 0), n_g * r * np.log(r), 0.0)
-    return terms.sum(axis=-1) / n
 
 
 def _reference_vs_rest(tables: np.ndarray, ref: int) -> tuple[np.ndarray, np.ndarray]:
@@ -324,84 +291,6 @@ def average_odds_entry(
     lo, hi = average_odds_interval(tp_u, tp_u + fn_u, fp_u, fp_u + tn_u,
                                    tp_p, tp_p + fn_p, fp_p, fp_p + tn_p, level)
     entry["ci"] = _ci(float(lo), float(hi))
-    return entry
-
-
-THEIL_METHOD = "delta method on the log scale (closed form of the 2×2 table)"
-
-
-def theil_interval(cells: np.ndarray, level: float = 0.95) -> tuple[float, float, float] | None:
-    """The Theil index of one 2×2 table ``[y_true, y_pred]`` and its log-scale delta interval.
-
-    With shares ``q0`` (false negatives, benefit 0) and ``q2`` (false positives, benefit 2),
-    the mean benefit is ``μ = 1 − q0 + q2`` and the index reduces to
-    ``T = 2·ln 2·q2/μ − ln μ``, a smooth function of two means.  Its delta-method variance is
-    that of each person's influence ``h(b) = ∂T/∂q2·[b = 2] + ∂T/∂μ·b`` divided by ``n``; the
-    interval ``T·exp(±z·se/T)`` respects T > 0 and covers 93–95% down to 60–300 people, where
-    the percentile bootstrap covered 91% (``docs/coverage.md``).  None when T = 0 (no errors)
-    or μ = 0.
-
-    >>> [round(v, 4) for v in theil_interval(np.array([[60, 10], [10, 20]]))]
-    [0.1386, 0.0856, 0.2246]
-    """
-    n = float(cells.sum())
-    if n == 0:
-        return None
-    q0, q2 = cells[1, 0] / n, cells[0, 1] / n
-    mu = 1 - q0 + q2
-    if mu <= 0:
-        return None
-    t = float(2 * np.log(2) * q2 / mu - np.log(mu))
-    if t <= 0:
-        return None
-    g_a = 2 * np.log(2) / mu
-    g_mu = -2 * np.log(2) * q2 / mu**2 - 1 / mu
-    q = np.array([q0, 1 - q0 - q2, q2])
-    h = np.array([0.0, g_mu, g_a + 2 * g_mu])
-    var = max(float((q * h * h).sum() - (q * h).sum() ** 2), 0.0) / n
-    spread = float(np.exp(z_value(level) * np.sqrt(var) / t))
-    return t, t / spread, t * spread
-
-
-def theil_entry(cells: np.ndarray, level: float) -> dict[str, Any]:
-    """``theil_index`` of everyone audited with its closed-form interval, or null with a
-    reason."""
-    value = _num(float(theil_index(cells[None].astype(float))))
-    entry: dict[str, Any] = {"value": value, "ci": None, "method": THEIL_METHOD}
-    if value is None:
-        entry["reason"] = NO_BENEFIT
-        return entry
-    out = theil_interval(cells, level)
-    if out is None:
-        entry["ci_reason"] = ("no interval: nobody was wrongly flagged or missed, so the index "
-                              "is 0 and its log-scale interval is undefined")
-    else:
-        entry["ci"] = [out[1], out[2]]
-    return entry
-
-
-def bootstrapped_entry(
-    counts: np.ndarray,
-    statistic,
-    replicates: int,
-    rng: Stream,
-    level: float,
-    method: str,
-    undefined: str,
-) -> dict[str, Any]:
-    """A statistic of the count table with its cell-bootstrap interval, or null with a reason.
-
-    An undefined statistic is not bootstrapped (its replicates would be undefined too).
-    """
-    value = _num(float(statistic(counts)))
-    entry: dict[str, Any] = {"value": value, "ci": None, "method": method}
-    if value is None:
-        entry["reason"] = undefined
-        return entry
-    ci, why = bootstrap_statistic(counts, statistic, replicates, rng, level)
-    entry["ci"] = list(ci) if ci else None
-    if why:
-        entry["ci_reason"] = why
     return entry
 
 
