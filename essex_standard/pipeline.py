@@ -86,11 +86,14 @@ def build_document(data: AuditData, cfg: AuditConfig, measured: dict[str, Any]) 
             "min_group_size": cfg.min_group_size,
             "privacy": resolve_privacy(cfg.sections.get("privacy"), cfg.source),
             "interval_methods": {
-                "rate": "Wilson score",
+                "rate": "Wilson score (Brown-Cai-DasGupta modification at 1-3 events)",
                 "difference": "Newcombe hybrid score (MOVER-D with Wilson limits)",
                 "ratio": "MOVER-R (Donner & Zou 2012) with Wilson limits",
-                "roc_auc": "DeLong",
-                "other": "percentile bootstrap, count-table cells resampled within groups",
+                "roc_auc": "Newcombe (2006) method 5 score interval; differences and ratios "
+                           "by MOVER from those limits",
+                "average_odds_difference": "MOVER from the Wilson limits of the four rates",
+                "theil_index": "delta method on the log scale",
+                "between_all_groups_theil_index": "none (no interval can cover its null 0)",
             },
         },
         "data": {

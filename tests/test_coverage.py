@@ -1,10 +1,18 @@
-"""Intervals cover the truth at close to their nominal rate on simulated data.
+"""Every interval results.json publishes covers the truth at close to its nominal rate.
 
-An interval that is too narrow makes the Standard declare problems that are not there (and
-too wide hides real ones).  We simulate many audits from known populations and count how
-often each 95% interval contains the true value.  With 1,000 simulations the Monte Carlo
-standard error of a 95% coverage estimate is about 0.7 percentage points, so the bands below
-(0.93 to 0.975) fail for a genuinely mis-calibrated method and pass for a good one.
+An interval that is too narrow makes the Standard declare problems that are not there, or
+pass a group that is not fine; one too wide hides real problems.  For each interval type this
+file checks coverage at the hard places — small groups, rates near 0 or 1, a true difference
+of 0, unequal group sizes (5,000 against 60) — with the machinery of
+``essex_standard/metrics/coverage.py``:
+
+* rates, differences and ratios are **enumerated exactly** over every possible count, so the
+  coverage below has no Monte Carlo error and the band is 0.93–0.97;
+* the others are simulated on count tables; with S simulations the Monte Carlo standard error
+  is about sqrt(0.05·0.95/S) (0.15 points at 20,000, 0.35 at 4,000, 1.5 at 200), and the bands
+  allow two of them beyond 0.93–0.97.
+
+``benchmarks/coverage.py`` runs the full grid and writes ``docs/coverage.md``.
 """
 
 from __future__ import annotations
@@ -12,71 +20,172 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from essex_standard.metrics.fairness import average_odds_difference
-from essex_standard.metrics.uncertainty import (
-    bootstrap_statistic,
-    mover_ratio,
-    newcombe_difference,
-    wilson,
-)
+from essex_standard.metrics import coverage as cv
+from essex_standard.metrics.fairness import summarise
+from essex_standard.metrics.uncertainty import newcombe_difference
 
-SIMS = 1000
-LOW, HIGH = 0.93, 0.975
+LOW, HIGH = 0.93, 0.97
+FAIR = [[0.60, 0.10], [0.10, 0.20]]  # cell probabilities [y_true, y_pred]
+LOW_RATES = [[0.85, 0.05], [0.03, 0.07]]  # base rate 10%, FPR 5.6%, TPR 70%
 
 
-def _covered(lo, hi, truth) -> float:
-    lo, hi = np.asarray(lo), np.asarray(hi)
-    return float(np.mean((lo <= truth) & (truth <= hi)))
+def _band(c: cv.Coverage, low: float = LOW, high: float = HIGH) -> None:
+    assert low <= c.covered <= high, c
 
 
-@pytest.mark.parametrize("p,n", [(0.1, 80), (0.3, 200), (0.5, 40)])
-def test_wilson_coverage(p, n):
-    rng = np.random.default_rng(1)
-    x = rng.binomial(n, p, size=SIMS)
-    assert LOW <= _covered(*wilson(x, n), p) <= HIGH
+# --------------------------------------------------------------------------- exact
 
 
-@pytest.mark.parametrize("p1,p2,n1,n2", [(0.25, 0.25, 150, 400), (0.4, 0.2, 90, 300)])
-def test_newcombe_difference_and_mover_ratio_coverage(p1, p2, n1, n2):
-    rng = np.random.default_rng(2)
-    x1, x2 = rng.binomial(n1, p1, SIMS), rng.binomial(n2, p2, SIMS)
-    assert LOW <= _covered(*newcombe_difference(x1, n1, x2, n2), p1 - p2) <= HIGH
-    assert LOW <= _covered(*mover_ratio(x1, n1, x2, n2), p1 / p2) <= HIGH
+@pytest.mark.parametrize("p,n", [
+    (0.3, 200), (0.5, 15), (0.1, 5000),  # ordinary
+    (0.02, 60), (0.98, 60), (0.05, 200), (0.01, 5000), (0.995, 1000),  # near 0 or 1
+])
+def test_rate_interval_covers_exactly(p, n):
+    _band(cv.rate_coverage(p, n))
+
+
+def test_rate_interval_never_drops_far_below_nominal_near_zero():
+    """The plain Wilson interval covers only 84% when the true rate is near 0.2/n; with Brown,
+    Cai & DasGupta's modification the worst case over rates near 0 stays above 0.91 and the
+    average over them is nominal."""
+    for n in (15, 60, 200, 1000):
+        ps = np.linspace(0.05 / n, 10 / n, 120)
+        covered = np.array([cv.rate_coverage(p, n).covered for p in ps])
+        assert covered.min() > 0.91, (n, covered.min())
+        assert LOW <= covered.mean() <= HIGH
+
+
+@pytest.mark.parametrize("p1,n1,p2,n2", [
+    (0.1, 60, 0.1, 5000),  # unequal sizes, true difference 0
+    (0.02, 60, 0.02, 5000),  # and rates near 0
+    (0.3, 30, 0.3, 30),  # small groups
+    (0.4, 90, 0.2, 300),  # a real difference
+    (0.97, 100, 0.95, 5000),  # near 1
+])
+def test_difference_and_ratio_intervals_cover_exactly(p1, n1, p2, n2):
+    _band(cv.difference_coverage(p1, n1, p2, n2))
+    ratio = cv.ratio_coverage(p1, n1, p2, n2)
+    _band(ratio)
+    assert ratio.undefined < 0.01
+
+
+def test_difference_tails_err_at_most_one_and_a_half_times_nominal_at_95_percent():
+    """Each tail of Newcombe's 95% interval errs at most 1.5 × 2.5%.  (At 99.9% a small group
+    with a low rate errs up to 3.6× in one tail: an open problem recorded in
+    docs/coverage.md, and pinned here so that a fix shows up.)"""
+    for args in ((0.1, 60, 0.1, 5000), (0.02, 60, 0.02, 5000), (0.3, 200, 0.3, 200),
+                 (0.2, 500, 0.1, 500)):
+        c = cv.difference_coverage(*args)
+        assert c.below <= 1.5 * 0.025 and c.above <= 1.5 * 0.025, (args, c)
+    near_one = cv.difference_coverage(0.97, 100, 0.95, 5000)  # 1.503×: at the limit
+    assert near_one.above / 0.025 == pytest.approx(1.503, abs=0.01)
+    worst = cv.difference_coverage(0.1, 60, 0.1, 5000, level=0.999)
+    assert worst.below / 0.0005 == pytest.approx(3.63, abs=0.05)
+
+
+# --------------------------------------------------------------------------- simulated
+
+
+@pytest.mark.parametrize("unpriv,n_u,priv,n_p", [
+    (FAIR, 300, FAIR, 600),
+    (FAIR, 60, FAIR, 5000),  # unequal sizes, true difference 0
+    (LOW_RATES, 60, LOW_RATES, 5000),  # and low rates: the bootstrap covered 82% here
+    (LOW_RATES, 100, LOW_RATES, 200),
+    ([[0.40, 0.20], [0.08, 0.32]], 60, [[0.50, 0.15], [0.10, 0.25]], 5000),  # a real gap
+])
+def test_average_odds_difference_interval_covers(unpriv, n_u, priv, n_p):
+    _band(cv.average_odds_coverage(unpriv, n_u, priv, n_p, sims=20_000), 0.927, 0.973)
+
+
+@pytest.mark.parametrize("auc,positives,negatives", [
+    (0.95, 15, 100),  # the DeLong interval covered 79% here
+    (0.95, 20, 100), (0.9, 40, 200), (0.8, 20, 40), (0.7, 15, 30), (0.6, 15, 15),
+])
+def test_auc_interval_covers_in_small_groups(auc, positives, negatives):
+    """Newcombe's method 5 errs on the safe side at high AUC (up to 0.975 here)."""
+    _band(cv.auc_coverage(auc, positives, negatives, sims=4000), LOW, 0.978)
+
+
+@pytest.mark.parametrize("group,reference", [
+    ((0.95, 15, 100), (0.95, 500, 4500)),  # true difference 0, 15 positives against 500
+    ((0.8, 20, 40), (0.8, 600, 4400)),
+    ((0.95, 40, 200), (0.9, 500, 4500)),  # a real difference
+    ((0.7, 15, 45), (0.7, 30, 30)),
+])
+def test_auc_difference_and_ratio_intervals_cover(group, reference):
+    _band(cv.auc_difference_coverage(group, reference, sims=4000), LOW, 0.978)
+    _band(cv.auc_difference_coverage(group, reference, sims=4000, statistic="ratio"),
+          LOW, 0.978)
+
+
+def test_auc_difference_of_two_small_high_auc_groups_is_conservative_not_liberal():
+    """Known limit (docs/coverage.md): two groups of 15 positives at AUC 0.95 cover about
+    99% — wider than nominal, so it can only make a verdict 'insufficient evidence'."""
+    c = cv.auc_difference_coverage((0.95, 15, 100), (0.95, 15, 100), sims=4000)
+    assert c.covered >= LOW and c.below <= 0.025 and c.above <= 0.025
+
+
+@pytest.mark.parametrize("cells,n", [(LOW_RATES, 300), (FAIR, 60), (FAIR, 200),
+                                     (LOW_RATES, 5000)])
+def test_theil_index_interval_covers(cells, n):
+    _band(cv.theil_coverage(cells, n, sims=20_000), 0.927, 0.973)
+
+
+def test_between_groups_theil_gets_no_interval_because_none_can_cover_zero():
+    """Groups treated alike: the true between-groups index is 0, its estimate is always above
+    0, and a percentile bootstrap covers 0 in a minority of audits — so none is published."""
+    c = cv.between_theil_bootstrap_coverage(FAIR, [500, 500, 60], sims=60, replicates=200)
+    assert c.covered < 0.5
+    counts = np.stack([np.array([[300, 50], [50, 100]])] * 2)
+
+    class _G:  # the two attributes summarise reads
+        labels = ("a", "b")
+        reference = 0
+
+    entry = summarise(counts, _G(), True, 0.95, None)["between_all_groups_theil_index"]
+    assert entry["ci"] is None and "never covers 0" in entry["ci_note"]
+
+
+@pytest.mark.parametrize("which,n,shift", [("slope", 60, 0.0), ("slope", 300, 0.0),
+                                           ("intercept", 60, 0.0), ("intercept", 300, -0.5)])
+def test_calibration_slope_and_intercept_intervals_cover(which, n, shift):
+    c = cv.calibration_fit_coverage(n, shift=shift, sims=1000, which=which)
+    _band(c, 0.915, 0.985)  # 1,000 simulations: standard error 0.7 points
+
+
+@pytest.mark.parametrize("which,n", [("calibration_in_the_large", 60),
+                                     ("calibration_in_the_large", 1000),
+                                     ("brier_score", 60), ("brier_score", 300)])
+def test_calibration_in_the_large_and_brier_intervals_cover(which, n):
+    _band(cv.calibration_mean_coverage(n, which, sims=20_000), 0.927, 0.973)
+
+
+@pytest.mark.parametrize("which", ["slope", "intercept"])
+def test_calibration_gap_between_groups_covers_zero(which):
+    """60 people against 5,000, both calibrated: the Wald difference covers the true 0."""
+    _band(cv.calibration_gap_coverage(60, 5000, which, sims=600), 0.91, 0.985)
 
 
 @pytest.mark.slow
-def test_cell_bootstrap_coverage_of_average_odds_difference():
-    """The percentile bootstrap on resampled cells covers a known average odds difference.
+def test_ece_gap_covers_zero_when_both_groups_are_calibrated():
+    c = cv.ece_gap_coverage(200, 2000, sims=100)
+    assert c.covered >= 0.90, c
 
-    Two groups whose cell probabilities are fixed; the true AOD follows from them.  Each
-    simulated audit draws counts, then bootstraps 400 replicates from those counts.
-    """
-    cells = np.array(
-        [
-            [[0.50, 0.15], [0.10, 0.25]],  # reference: rows y_true, columns y_pred
-            [[0.40, 0.20], [0.08, 0.32]],
-        ]
-    )
-    sizes = np.array([600, 300])
-    truth = float(average_odds_difference(cells, 0))
-    rng = np.random.default_rng(3)
-    hits = 0
-    sims = 400
-    for _ in range(sims):
-        counts = np.stack(
-            [rng.multinomial(sizes[g], cells[g].ravel()).reshape(2, 2) for g in range(2)]
-        )
-        ci, _ = bootstrap_statistic(counts, lambda t: average_odds_difference(t, 0), 400, rng)
-        hits += ci[0] <= truth <= ci[1]
-    # 400 simulations: standard error about 1.1 points; the band allows for that.
-    assert 0.915 <= hits / sims <= 0.98
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n,shift", [(2000, 0.03), (500, 0.05)])
+def test_ece_interval_covers_a_known_miscalibration(n, shift):
+    """ECE's interval covers at least nominally (too wide: an open problem in
+    docs/coverage.md, pinned so that a narrower interval must keep both tails honest)."""
+    c = cv.ece_coverage(n, shift, sims=150, replicates=200)
+    # Known to over-cover (about 99.8%: docs/coverage.md); neither tail may be liberal.
+    assert c.covered >= 0.90 and c.below <= 0.05 and c.above <= 0.05, c
 
 
 def test_equal_groups_difference_interval_covers_zero_at_nominal_rate():
-    """When all groups are equal, per-pair intervals cover 0 about 95% of the time.
-
-    This is the property the max−min bootstrap lacks (why we do not report one).
-    """
+    """When all groups are equal, per-pair intervals cover 0 about 95% of the time — the
+    property fairlearn's max − min bootstrap lacks (why we report none for it)."""
     rng = np.random.default_rng(4)
-    x1, x2 = rng.binomial(200, 0.3, SIMS), rng.binomial(500, 0.3, SIMS)
-    assert LOW <= _covered(*newcombe_difference(x1, 200, x2, 500), 0.0) <= HIGH
+    x1, x2 = rng.binomial(200, 0.3, 20_000), rng.binomial(500, 0.3, 20_000)
+    lo, hi = newcombe_difference(x1, 200, x2, 500)
+    assert LOW <= float(np.mean((lo <= 0) & (hi >= 0))) <= HIGH

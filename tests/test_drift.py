@@ -72,6 +72,47 @@ def test_psi_of_two_known_histograms():
     assert psi(np.array([10, 20, 30]), np.array([1, 2, 3])) == pytest.approx(0.0)
 
 
+def test_psi_empty_bin_rules_against_a_hand_computation():
+    """A bin empty in the reference: half a person (0.5/n) or Evidently's 0.0001 share."""
+    ref, cur = np.array([100, 0, 0]), np.array([90, 10, 0])  # the third bin is empty on both
+    # half_count: reference shares (1, 0.5/100); the bin empty on both sides is left out.
+    by_hand = (0.9 - 1.0) * np.log(0.9 / 1.0) + (0.1 - 0.005) * np.log(0.1 / 0.005)
+    assert psi(ref, cur) == pytest.approx(by_hand, rel=1e-12)
+    assert psi(ref, cur, "half_count") == pytest.approx(by_hand, rel=1e-12)
+    # epsilon (Evidently's get_binned_data): the empty share becomes 0.0001, not renormalised.
+    by_hand_eps = (0.9 - 1.0) * np.log(0.9 / 1.0) + (0.1 - 1e-4) * np.log(0.1 / 1e-4)
+    assert psi(ref, cur, "epsilon") == pytest.approx(by_hand_eps, rel=1e-12)
+    # Evidently: when the smallest non-zero share is at most 0.0001, the fill is it / 10^6.
+    big = np.array([99_995, 5, 0])
+    small_share = 5 / 100_000
+    fill = small_share / 1e6
+    shares_c = np.array([0.5, 0.25, 0.25])
+    shares_r = np.array([0.99995, small_share, fill])
+    expected = float(np.sum((shares_c - shares_r) * np.log(shares_c / shares_r)))
+    assert psi(big, np.array([2, 1, 1]), "epsilon") == pytest.approx(expected, rel=1e-12)
+
+
+def test_half_count_psi_depends_on_n_and_epsilon_does_not_when_shares_are_equal():
+    """The same shares at ten times the rows: half_count's filled share shrinks, epsilon's
+    stays — the documented reason to offer both."""
+    small = psi(np.array([100, 0]), np.array([90, 10]))
+    large = psi(np.array([1000, 0]), np.array([900, 100]))
+    assert large > small
+    assert psi(np.array([100, 0]), np.array([90, 10]), "epsilon") == pytest.approx(
+        psi(np.array([1000, 0]), np.array([900, 100]), "epsilon"), rel=1e-12)
+    # Without empty bins the two rules agree exactly.
+    assert psi(np.array([50, 50]), np.array([40, 60]), "epsilon") == pytest.approx(
+        psi(np.array([50, 50]), np.array([40, 60])), rel=1e-15)
+
+
+def test_psi_empty_bin_is_a_drift_setting(drift_doc):
+    assert drift_doc[0]["drift"]["settings"]["psi_empty_bin"]["rule"] == "half_count"
+    assert parse_options(None).psi_empty_bin == "half_count"
+    assert parse_options({"psi_empty_bin": "epsilon"}).psi_empty_bin == "epsilon"
+    with pytest.raises(ConfigError, match=r"drift\.psi_empty_bin.*half_count.*epsilon"):
+        parse_options({"psi_empty_bin": "zero"}, "audit.yaml")
+
+
 def test_ks_and_wasserstein_agree_with_scipy_when_the_values_are_few(drift_doc):
     doc, ref, cur = drift_doc
     r, c = ref["count"].dropna(), cur["count"].dropna()

@@ -210,3 +210,29 @@ def test_single_class_labels_do_not_produce_nan():
     assert result.fairness["g"].by_group.loc["y", "false_positive_rate"] == pytest.approx(
         mf.by_group.loc["y", "false_positive_rate"]
     )
+
+
+def test_equalized_odds_leaves_out_a_group_with_no_positives_where_fairlearn_counts_zero():
+    """Deliberate difference (docs/metrics.md): fairlearn gives a group with no positives a TPR
+    of 0; we leave that group out of the TPR gap (it has no TPR), keep its FPR, and say so."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    g = rng.choice(["A", "B"], n)
+    y = (rng.random(n) < 0.3).astype(int)
+    p = np.where(y == 1, rng.random(n) < 0.8, rng.random(n) < 0.1).astype(int)
+    c_pred = (rng.random(40) < 0.1).astype(int)
+    df = pd.DataFrame({"g": np.r_[g, ["C"] * 40], "y": np.r_[y, np.zeros(40, int)],
+                       "p": np.r_[p, c_pred]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = equalized_odds_difference(df.y, df.p, sensitive_features=df.g)
+        two = df[df.g != "C"]
+        tpr = MetricFrame(metrics=true_positive_rate, y_true=two.y, y_pred=two.p,
+                          sensitive_features=two.g).difference()
+        fpr = MetricFrame(metrics=false_positive_rate, y_true=df.y, y_pred=df.p,
+                          sensitive_features=df.g).difference()
+    ours = essex_standard.audit_frame(df, y_true="y", y_pred="p", sensitive_features=["g"])
+    entry = ours.fairness["g"].summary["equalized_odds_difference"]
+    assert theirs > 0.7  # the best group's TPR minus an invented 0
+    assert entry["value"] == pytest.approx(max(tpr, fpr), abs=1e-12)
+    assert entry["excluded_groups"] == ["C"]

@@ -303,7 +303,7 @@ def _error_entry(value: float, reps: np.ndarray, null: np.ndarray, level: float)
 
 
 def _bootstrap(
-    table: CalibrationTable, replicates: int, rng: np.random.Generator
+    table: CalibrationTable, replicates: int, rng: np.random.RandomState
 ) -> dict[str, np.ndarray]:
     """ECE and MCE replicates, shape ``(replicates, G)``: cell resamples (``ece``, ``mce``) and
     draws under perfect calibration (``ece_null``, ``mce_null``).

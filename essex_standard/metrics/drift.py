@@ -33,12 +33,26 @@ if TYPE_CHECKING:
     from ..config import AuditConfig
     from ..reference import ReferenceData
 
-OPTION_KEYS = ("features", "bins", "psi_thresholds", "alpha", "by_group")
+OPTION_KEYS = ("features", "bins", "psi_thresholds", "alpha", "by_group", "psi_empty_bin")
+
+#: How PSI treats a bin empty on one side (``drift.psi_empty_bin``); see :func:`psi`.
+EMPTY_BIN_RULES = ("half_count", "epsilon")
+
+#: Evidently's share for an empty bin (``get_binned_data``, ``feel_zeroes=True``).
+EVIDENTLY_EPSILON = 0.0001
 
 PSI_ORIGIN = (
     "a rule of thumb from credit-scorecard monitoring (e.g. Siddiqi 2006), not a statistical "
     "result; set 'drift.psi_thresholds' to change them"
 )
+
+
+PSI_EMPTY_BIN = {
+    "half_count": "a bin empty on one side counts as half a person (0.5/n of that side's "
+                  "rows), so PSI of a truly empty bin grows slowly with n",
+    "epsilon": "a bin empty on one side gets a share of 0.0001 (or the side's smallest "
+               "non-zero share / 10^6 when that is at most 0.0001), as Evidently does",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +63,8 @@ class DriftOptions:
     ``bins``: reference-quantile bins for numbers (default 10).  ``psi_thresholds``: [moderate,
     major] (default [0.1, 0.25]).  ``alpha``: false discovery rate for the Benjamini-Hochberg
     q-values (default 0.05).  ``by_group``: also measure drift within each protected group and
-    each intersection (default true).
+    each intersection (default true).  ``psi_empty_bin``: ``half_count`` (default) or
+    ``epsilon`` (Evidently's convention), how PSI treats a bin empty on one side (:func:`psi`).
     """
 
     features: tuple[str, ...] | None = None
@@ -58,6 +73,7 @@ class DriftOptions:
     psi_major: float = 0.25
     alpha: float = 0.05
     by_group: bool = True
+    psi_empty_bin: str = "half_count"
 
 
 def parse_options(raw: Any, src: str = "the config") -> DriftOptions:
@@ -100,6 +116,14 @@ def parse_options(raw: Any, src: str = "the config") -> DriftOptions:
         if not isinstance(raw["by_group"], bool):
             raise ConfigError(f"{src}: 'drift.by_group' must be true or false.")
         out["by_group"] = raw["by_group"]
+    if "psi_empty_bin" in raw:
+        rule = raw["psi_empty_bin"]
+        if rule not in EMPTY_BIN_RULES:
+            raise ConfigError(
+                f"{src}: 'drift.psi_empty_bin' is {rule!r}; give 'half_count' (half a person "
+                "in an empty bin, the default) or 'epsilon' (a share of 0.0001, as Evidently)."
+            )
+        out["psi_empty_bin"] = rule
     return DriftOptions(**out)
 
 
@@ -116,20 +140,44 @@ def drift_features(cfg: AuditConfig) -> list[str]:
 # --------------------------------------------------------------------------- distances
 
 
-def psi(ref: np.ndarray, cur: np.ndarray) -> float:
+def psi(ref: np.ndarray, cur: np.ndarray, empty_bin: str = "half_count") -> float:
     """Population stability index ``Σ (c − r)·ln(c / r)`` over bin shares.
 
-    A bin empty on one side is given half a person (``0.5 / n``) so the logarithm is finite;
-    a bin empty on both sides contributes nothing.
+    A bin empty on both sides contributes nothing.  A bin empty on one side would make the
+    logarithm infinite, so it is given a small share, by one of two rules:
+
+    * ``half_count`` (default): half a person, ``0.5 / n`` of that side.  The filled share
+      shrinks as ``n`` grows, so PSI for a bin that really is empty grows (slowly) with the
+      sample size: the same shift reads larger in a bigger data set.
+    * ``epsilon``: Evidently's rule — a share of 0.0001, or the side's smallest non-zero
+      share divided by 10⁶ when that is at most 0.0001 — independent of ``n``.
+
+    Neither renormalises the shares.  With no empty bin the rules agree exactly.
 
     >>> round(psi(np.array([50, 50]), np.array([40, 60])), 6)
     0.040547
+    >>> round(psi(np.array([100, 0]), np.array([90, 10])), 4)
+    0.2951
+    >>> round(psi(np.array([100, 0]), np.array([90, 10]), "epsilon"), 4)
+    0.7006
     """
     keep = (ref + cur) > 0
     r, c = ref[keep].astype(float), cur[keep].astype(float)
-    pr = np.where(r > 0, r, 0.5) / ref.sum()
-    pc = np.where(c > 0, c, 0.5) / cur.sum()
+    if empty_bin == "epsilon":
+        pr, pc = _fill_epsilon(r / ref.sum()), _fill_epsilon(c / cur.sum())
+    else:
+        pr = np.where(r > 0, r, 0.5) / ref.sum()
+        pc = np.where(c > 0, c, 0.5) / cur.sum()
     return float(np.sum((pc - pr) * np.log(pc / pr)))
+
+
+def _fill_epsilon(shares: np.ndarray) -> np.ndarray:
+    """Evidently's fill for empty bins (``feel_zeroes``): 0.0001, or the smallest non-zero
+    share ÷ 10⁶ when that is at most 0.0001."""
+    nonzero = shares[shares > 0]
+    smallest = float(nonzero.min()) if len(nonzero) else EVIDENTLY_EPSILON
+    fill = smallest / 1e6 if smallest <= EVIDENTLY_EPSILON else EVIDENTLY_EPSILON
+    return np.where(shares > 0, shares, fill)
 
 
 def js_distance(ref: np.ndarray, cur: np.ndarray) -> float:
@@ -173,7 +221,8 @@ def _chi_square(r: np.ndarray, c: np.ndarray) -> dict[str, Any]:
     return {"chi_square": float(chi2), "dof": int(dof), "p_value": float(p), "cramers_v": v}
 
 
-def compare(h: FeatureHistogram, r: np.ndarray, c: np.ndarray, sd: float) -> dict[str, Any]:
+def compare(h: FeatureHistogram, r: np.ndarray, c: np.ndarray, sd: float,
+            empty_bin: str = "half_count") -> dict[str, Any]:
     """Every drift statistic for one feature in one group (fine-bin counts ``r`` and ``c``)."""
     n_r, n_c = int(r.sum()), int(c.sum())
     out: dict[str, Any] = {"kind": h.kind, "n_reference": n_r, "n_current": n_c}
@@ -182,7 +231,7 @@ def compare(h: FeatureHistogram, r: np.ndarray, c: np.ndarray, sd: float) -> dic
                    reason="undefined: no rows on one side")
         return out
     rc, cc = h.coarse_counts(r), h.coarse_counts(c)
-    out["psi"] = psi(rc, cc)
+    out["psi"] = psi(rc, cc, empty_bin)
     out["js_distance"] = js_distance(rc, cc)
     if h.kind == "numeric":
         out.update(_numeric_tests(h, r, c, sd))
@@ -374,7 +423,7 @@ class _Inputs:
 
 
 def _quantities(
-    inp: _Inputs, groups: AlignedGroups, bins: int
+    inp: _Inputs, groups: AlignedGroups, bins: int, empty_bin: str = "half_count"
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Score, predicted-rate and base-rate drift for each group (plus the overall sums)."""
     G = groups.n_groups
@@ -384,10 +433,10 @@ def _quantities(
     if inp.ref.y_score is not None and inp.y_score is not None:
         h = numeric_histogram("score", inp.ref.y_score, inp.y_score, rc, cc, G, bins)
         sd = float(np.std(inp.ref.y_score, ddof=1)) if len(inp.ref.y_score) > 1 else 0.0
-        overall["score"] = compare(h, h.reference.sum(0), h.current.sum(0), sd)
+        overall["score"] = compare(h, h.reference.sum(0), h.current.sum(0), sd, empty_bin)
         overall["score"]["bins"] = bins_table(h, h.reference.sum(0), h.current.sum(0))
         for g in range(G):
-            per_group[g]["score"] = compare(h, h.reference[g], h.current[g], sd)
+            per_group[g]["score"] = compare(h, h.reference[g], h.current[g], sd, empty_bin)
     pairs = (("predicted_rate", inp.ref.y_pred, inp.y_pred),
              ("base_rate", inp.ref.y_true, inp.y_true))
     for name, ref_y, cur_y in pairs:
@@ -451,11 +500,12 @@ def citl_shift(n_r: float, s_r: float, q_r: float, n_c: float, s_c: float, q_c: 
     return out
 
 
-def _group_mix(groups: AlignedGroups, tests: _Tests, level: float) -> dict[str, Any]:
+def _group_mix(groups: AlignedGroups, tests: _Tests, level: float,
+               empty_bin: str = "half_count") -> dict[str, Any]:
     """Did the make-up of the population change? Shares per group, PSI and chi-square."""
     r = np.bincount(groups.reference_codes, minlength=groups.n_groups)
     c = np.bincount(groups.current_codes, minlength=groups.n_groups)
-    out: dict[str, Any] = {"psi": psi(r, c), "js_distance": js_distance(r, c),
+    out: dict[str, Any] = {"psi": psi(r, c, empty_bin), "js_distance": js_distance(r, c),
                            "n_reference": int(r.sum()), "n_current": int(c.sum())}
     out.update(_chi_square(r, c))
     tests.add(out)
@@ -600,10 +650,10 @@ def measure_drift(
     for f in features:
         h = hists_by_attr[first.name][f]
         r, c = h.reference.sum(0), h.current.sum(0)
-        feats[f] = tests.add(compare(h, r, c, sds[f]))
+        feats[f] = tests.add(compare(h, r, c, sds[f], opts.psi_empty_bin))
         feats[f]["bins"] = bins_table(h, r, c)
     section["features"] = feats
-    overall_q, first_per_group = _quantities(inp, first, opts.bins)
+    overall_q, first_per_group = _quantities(inp, first, opts.bins, opts.psi_empty_bin)
     for key, value in overall_q.items():
         section[key] = value
         tests.add(value.get("difference", value))
@@ -616,9 +666,10 @@ def measure_drift(
     if opts.by_group:
         for groups in aligned:
             per_group = (first_per_group if groups is first
-                         else _quantities(inp, groups, opts.bins)[1])
+                         else _quantities(inp, groups, opts.bins, opts.psi_empty_bin)[1])
             by_group[groups.name] = {"groups": _within(
-                groups, hists_by_attr[groups.name], per_group, sds, tests, min_n)}
+                groups, hists_by_attr[groups.name], per_group, sds, tests, min_n,
+                opts.psi_empty_bin)}
     section["by_group"] = by_group
     # Intersections: the same figures within each combination, as their own Benjamini-Hochberg
     # family, so that adding them neither weakens nor changes the tests on protected columns.
@@ -633,10 +684,12 @@ def measure_drift(
             hists = {f: histogram(f, _values(ref.frame, f, ref.source),
                                   _values(cur_frame, f, "the audited data"), groups,
                                   opts.bins)[0] for f in features}
-            per_group = _quantities(inp, groups, opts.bins)[1]
+            per_group = _quantities(inp, groups, opts.bins, opts.psi_empty_bin)[1]
             by_intersection[groups.name] = {"groups": _within(
-                groups, hists, per_group, sds, inter_tests, min_n)}
-    section["group_mix"] = {g.name: _group_mix(g, tests, cfg.confidence_level) for g in aligned}
+                groups, hists, per_group, sds, inter_tests, min_n,
+                opts.psi_empty_bin)}
+    section["group_mix"] = {g.name: _group_mix(g, tests, cfg.confidence_level,
+                                                   opts.psi_empty_bin) for g in aligned}
     n_shares = share_verdicts(list(section["group_mix"].values()), cfg.confidence_level, min_n)
     section["missingness"] = {
         g.name: {"groups": _missingness(hists_by_attr[g.name], g, tests, cfg.confidence_level)}
@@ -665,7 +718,7 @@ def measure_drift(
 
 def _within(groups: AlignedGroups, hists: dict[str, FeatureHistogram],
             per_group: list[dict[str, Any]], sds: dict[str, float], tests: _Tests,
-            min_n: int) -> dict[str, Any]:
+            min_n: int, empty_bin: str = "half_count") -> dict[str, Any]:
     """Drift of every feature, the score and the rates within each group of one grouping."""
     n_ref = np.bincount(groups.reference_codes, minlength=groups.n_groups)
     n_cur = np.bincount(groups.current_codes, minlength=groups.n_groups)
@@ -676,7 +729,8 @@ def _within(groups: AlignedGroups, hists: dict[str, FeatureHistogram],
                              "n_current": n_c, "small": min(n_r, n_c) < min_n,
                              "features": {}}
         for f, h in hists.items():
-            e["features"][f] = tests.add(compare(h, h.reference[g], h.current[g], sds[f]))
+            e["features"][f] = tests.add(compare(h, h.reference[g], h.current[g], sds[f],
+                                                     empty_bin))
         for key, value in per_group[g].items():
             e[key] = value
             tests.add(value.get("difference", value))
@@ -708,6 +762,8 @@ def _settings(opts: DriftOptions, features: list[str], n_tests: int) -> dict[str
                    "categories, an unseen bin and a missing bin",
         "psi_thresholds": {"moderate": opts.psi_moderate, "major": opts.psi_major,
                            "origin": PSI_ORIGIN},
+        "psi_empty_bin": {"rule": opts.psi_empty_bin, "description": PSI_EMPTY_BIN[
+            opts.psi_empty_bin]},
         "verdict_rule": "A shift needs both the PSI threshold and a Benjamini-Hochberg q-value "
                         "below alpha; groups smaller than min_group_size on either side are "
                         "'insufficient evidence'.",

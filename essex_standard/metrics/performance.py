@@ -1,9 +1,15 @@
-"""Discrimination: ROC AUC per group from the score table, with DeLong intervals.
+"""Discrimination: ROC AUC per group from the score table, with score-type intervals.
 
 AUC is the probability that a randomly chosen person with the outcome scores higher than one
 without it (ties count one half).  From the counts of positives and negatives at each score
-level it is exact, and DeLong's variance (DeLong, DeLong & Clarke-Pearson 1988) is a closed
-form of the same counts, so no bootstrap pass over rows is needed.
+level it is exact.  DeLong's variance (DeLong, DeLong & Clarke-Pearson 1988) is kept for the
+p-value of a difference, but the interval is Newcombe's (2006) method 5: a score interval, the
+set of AUC values θ with ``(AUC − θ)² ≤ z²·V(θ)`` for the Hanley–McNeil variance ``V(θ)``
+with both group sizes replaced by their mean.  Like Wilson's interval for a rate it takes the
+variance at the value tested, not at the estimate, so it stays honest in small groups and near
+1, where the DeLong (Wald) interval covered 79% at 15 positives and an AUC of 0.95.  It is a
+closed form of (AUC, positives, negatives), so it can be recomputed at any level from
+``results.json``.
 """
 
 from __future__ import annotations
@@ -49,9 +55,54 @@ def auc_from_counts(positives: np.ndarray, negatives: np.ndarray) -> AUCEstimate
     return AUCEstimate(auc, var, n_pos, n_neg)
 
 
+def newcombe_auc_variance(theta, positives, negatives):
+    """Hanley–McNeil variance of the AUC at ``theta``, with Newcombe's (2006) ``N = (m + n)/2``.
+
+    ``θ(1 − θ)/(mn) · [(2N − 1) − 3(N − 1)/((2 − θ)(1 + θ))]``: the exponential-model terms
+    ``Q1 = θ/(2 − θ)``, ``Q2 = 2θ²/(1 + θ)`` of Hanley & McNeil (1982), with the sizes of both
+    sides set to their mean, which Newcombe found to cover better in unbalanced samples.
+    """
+    t = np.asarray(theta, float)
+    m, n = np.asarray(positives, float), np.asarray(negatives, float)
+    big_n = (m + n) / 2
+    return t * (1 - t) / (m * n) * ((2 * big_n - 1) - 3 * (big_n - 1) / ((2 - t) * (1 + t)))
+
+
+def auc_score_interval(auc, positives, negatives, level: float = 0.95):
+    """Newcombe's (2006) method 5 interval for ROC AUC (vectorised).
+
+    The limits solve ``(AUC − θ)² = z²·V(θ)`` on each side of the estimate (bisection: the
+    left side is monotone in θ on each side).  Defined at AUC = 0 and 1, where a Wald interval
+    collapses to a point.
+
+    >>> [round(float(v), 4) for v in auc_score_interval(0.95, 15, 100)]
+    [0.8413, 0.9843]
+    >>> [round(float(v), 4) for v in auc_score_interval(1.0, 15, 15)]
+    [0.8648, 1.0]
+    """
+    a = np.asarray(auc, float)
+    z2 = z_value(level) ** 2
+
+    def outside(theta):  # True where theta lies outside the interval
+        return (a - theta) ** 2 > z2 * newcombe_auc_variance(theta, positives, negatives)
+
+    lo_a, lo_b = np.zeros_like(a), a.copy()  # lower limit in [0, AUC]
+    hi_a, hi_b = a.copy(), np.ones_like(a)  # upper limit in [AUC, 1]
+    for _ in range(52):  # bisection to double precision
+        mid = (lo_a + lo_b) / 2
+        out = outside(mid)
+        lo_a, lo_b = np.where(out, mid, lo_a), np.where(out, lo_b, mid)
+        mid = (hi_a + hi_b) / 2
+        out = outside(mid)
+        hi_a, hi_b = np.where(out, hi_a, mid), np.where(out, mid, hi_b)
+    lo = np.where(a <= 0, 0.0, (lo_a + lo_b) / 2)
+    hi = np.where(a >= 1, 1.0, (hi_a + hi_b) / 2)
+    return lo, hi
+
+
 def auc_interval(est: AUCEstimate, level: float = 0.95) -> tuple[float, float] | None:
-    """Normal interval from the DeLong variance, clipped to [0, 1]."""
-    if est.value is None or est.variance is None:
+    """Newcombe's method 5 score interval for one group's AUC (None when AUC is undefined)."""
+    if est.value is None:
         return None
-    half = z_value(level) * np.sqrt(est.variance)
-    return max(0.0, est.value - half), min(1.0, est.value + half)
+    lo, hi = auc_score_interval(est.value, est.positives, est.negatives, level)
+    return float(lo), float(hi)
