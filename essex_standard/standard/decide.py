@@ -84,7 +84,7 @@ def holm_levels(p_out: np.ndarray, alpha: float, method: str) -> tuple[np.ndarra
     The k-th smallest p-value is compared with α/(m − k); from the first that fails, it and
     every later one are kept (examined at that failing level).
 
-    >>> rej, a = holm_levels(np.array([0.001, 0.04, 0.02]), 0.05, "holm")
+    >>> rej, a = holm_levels(np.array([0.001, 0.06, 0.02]), 0.05, "holm")
     >>> rej.tolist(), [round(float(x), 4) for x in a]
     ([True, False, True], [0.0167, 0.05, 0.025])
     """

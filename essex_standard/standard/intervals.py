@@ -311,7 +311,7 @@ def tail_p(ests: list[Estimator], t: np.ndarray, greater: bool) -> np.ndarray:
 
     >>> ests = [Difference(25, 25, 30, 200), Difference(30, 200, 25, 200)]
     >>> [round(float(p), 4) for p in tail_p(ests, np.array([0.1, 0.1]), greater=True)]
-    [0.0, 0.2442]
+    [0.0, 0.9806]
     """
     t = np.asarray(t, float)
     out = np.ones(len(ests))
