@@ -116,6 +116,16 @@ def test_judging_is_vectorised_not_a_search_per_comparison():
     assert calls(2) <= 4 + 2 * 2 * score.BISECTION_STEPS
 
 
+class _Replay:
+    """A generator stand-in that replays one draw of counts."""
+
+    def __init__(self, x: np.ndarray):
+        self.x = x
+
+    def binomial(self, n, p, size):
+        return np.broadcast_to(self.x, size)
+
+
 def test_the_simulation_applies_the_judges_rule():
     """power.simulate (used for the proofs below and in benchmarks/) agrees with decide()."""
     f2 = load_standard().criterion("F2")
@@ -131,10 +141,7 @@ def test_the_simulation_applies_the_judges_rule():
         want = "not met" if "not met" in verdicts else \
             "met" if verdicts == {"met"} else "insufficient evidence"
 
-        class Fixed:  # replays the same draw
-            def binomial(self, n, p, size):
-                return np.broadcast_to(x, size)
-        got = simulate("difference", 0.10, [Metric(sizes, rates)], 1, Fixed(), 0.05)  # type: ignore[arg-type]
+        got = simulate("difference", 0.10, [Metric(sizes, rates)], 1, _Replay(x), 0.05)
         assert got[want] == 1.0
 
 

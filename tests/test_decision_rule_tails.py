@@ -131,9 +131,8 @@ def test_restricted_estimates_maximise_the_likelihood():
     from scipy.optimize import minimize_scalar
 
     for x1, n1, x2, n2, d in [(5, 40, 1, 200, 0.1), (30, 100, 2, 50, -0.1), (0, 25, 30, 200, 0.1)]:
-        def nll(p2):
-            p1 = p2 + d
-            return -stats.binom.logpmf(x1, n1, p1) - stats.binom.logpmf(x2, n2, p2)
+        def nll(p2, x1=x1, n1=n1, x2=x2, n2=n2, d=d):
+            return -stats.binom.logpmf(x1, n1, p2 + d) - stats.binom.logpmf(x2, n2, p2)
         best = minimize_scalar(nll, bounds=(max(0, -d) + 1e-9, min(1, 1 - d) - 1e-9),
                                method="bounded", options={"xatol": 1e-10})
         q1, q2 = score.restricted_difference(x1, n1, x2, n2, d)

@@ -6,8 +6,9 @@ Two questions reviewers ask first:
   *not met* in 80% of audits (``power``), at the Holm step every comparison of the criterion
   must pass in the worst case (α/m, one-sided);
 * **the number of people needed to conclude met** — per group, for a fair model (no true gap),
-  so that the two one-sided tests at α show the gap inside the margin in 80% of audits (each
-  side needs power 1 − (1 − power)/2).
+  so that the two one-sided tests at α show every one of the criterion's k comparisons inside
+  the margin in 80% of audits (each comparison may fail with (1 − power)/k, each side with
+  half that: a union bound, so the plan errs on the safe side).
 
 Both use the normal approximation to the score tests the judge uses (:mod:`.score`), with the
 variance at the assumed rate in both groups; ratios work on the log scale.  They are checked
@@ -50,19 +51,32 @@ def plan_gap(statistic: str, margin: float, rate: float, n_group: float, n_refer
 
     >>> p = plan_gap("difference", 0.10, 0.15, 1000, 1000)
     >>> round(p.detectable, 2), round(p.provable, 2), round(p.needed_for_met)
-    (0.14, 0.06, 123)
+    (0.15, 0.06, 123)
     """
     if not 0 < rate < 1:
         raise ValueError(f"the assumed rate must be between 0 and 1, not {rate}")
-    z_met = _z(alpha) + _z((1 - power) / 2)     # TOST at no true gap: each side 1 − β/2
-    z_side = _z(alpha) + _z(1 - power)          # one side, gap near that side's margin
-    z_out = _z(alpha / max(comparisons, 1)) + _z(1 - power)
+    k = max(comparisons, 1)
+    # Met needs every one of the k comparisons: each may fail with (1 − power)/k at most
+    # (union bound), split between the two one-sided tests at no true gap.
+    z_met = _z(alpha) + _z((1 - power) / (2 * k))
+    z_side = _z(alpha) + _z((1 - power) / k)    # one side, true gap near that side's margin
+    z_out = _z(alpha / k) + _z(1 - power)       # not met, at Holm's strictest step α/m
     if statistic == "ratio":
         unit_var, edge = (1 - rate) / rate, math.log(1 / margin if margin < 1 else margin)
     else:
         unit_var, edge = rate * (1 - rate), margin
     se = math.sqrt(unit_var * (1 / n_group + 1 / n_reference))
+    # Beyond the margin the group's rate differs from the reference's, and so does its
+    # variance: a few fixed-point steps find the gap whose own standard error it clears.
     detectable = edge + z_out * se
+    for _ in range(20):
+        if statistic == "ratio":
+            q = min(rate * math.exp(detectable), 1 - 1e-9)
+            var_group = (1 - q) / q
+        else:
+            q = min(rate + detectable, 1 - 1e-9)
+            var_group = q * (1 - q)
+        detectable = edge + z_out * math.sqrt(var_group / n_group + unit_var / n_reference)
     provable = edge - z_side * se
     room = edge * edge / (z_met * z_met * unit_var) - 1 / n_reference
     needed = 1 / room if room > 0 else None
