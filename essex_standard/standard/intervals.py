@@ -1,19 +1,28 @@
-"""Intervals at any confidence level, recomputed from what ``results.json`` stores.
+"""Tests and intervals at any level, recomputed from what ``results.json`` stores.
 
-The Standard decides verdicts with intervals wider than the audit's 95% ones (adjusted for
-the number of comparisons), so it needs each interval at an arbitrary level.  Rates and their
-differences and ratios are recomputed exactly from their stored counts (Wilson, Newcombe,
-MOVER-R: the same methods the audit used).  Any other statistic (ROC AUC, a bootstrapped
-calibration error...) is rescaled from its stored interval: each side's distance from the
-estimate is multiplied by ``z(level) / z(stored level)``, exact for DeLong's normal interval
-and a normal approximation otherwise.  A stored statistic that declares a test of a null value
-(``null_value`` and a one-sided ``p_value``, e.g. an ECE with its test of perfect calibration)
-keeps its interval coherent with that test: at any level whose α is below the p-value, the
-lower limit is the null value.  A statistic that also records the mean and standard deviation
-of its value under noise alone (``chance_level``, ``chance_sd``: an ECE is at least its
-estimate minus the error noise alone gives) gets its lower limit from that noise distribution
-at every level, because a resampled p-value cannot go below 1/(replicates + 1), far above the
-α of an adjusted level.  Either way ``gate results.json`` needs no data.
+The Standard decides verdicts with one-sided tests against each criterion's margin (at α for
+*met*, at Holm's adjusted levels for *not met*; :mod:`.decide`), so it needs each statistic's
+one-sided p-value against any margin and its interval at any level.  Every estimator class
+answers for a whole batch at once (:func:`tail_p`, :func:`intervals`), in closed form:
+
+* a rate: the score test, whose inversion is Wilson's interval;
+* a difference or ratio of two independent rates: the skewness- and continuity-corrected
+  Miettinen–Nurminen score test (:mod:`.score`), whose tails hold at the adjusted levels
+  (Newcombe's hybrid interval, which the audit publishes at 95%, is liberal there);
+* any other statistic (ROC AUC, a bootstrapped calibration error...): a normal test read off
+  its stored interval: each side's standard error is its distance from the estimate divided
+  by ``z(stored level)``, so the interval at another level is the stored one stretched by
+  ``z(level) / z(stored level)``, exact for DeLong's normal interval and a normal
+  approximation otherwise.
+
+A stored statistic that declares a test of a null value (``null_value`` and a one-sided
+``p_value``, e.g. an ECE with its test of perfect calibration) keeps its interval coherent with
+that test: at any level whose α is below the p-value, the lower limit is the null value.  A
+statistic that also records the mean and standard deviation of its value under noise alone
+(``chance_level``, ``chance_sd``: an ECE is at least its estimate minus the error noise alone
+gives) gets its lower limit from that noise distribution at every level, because a resampled
+p-value cannot go below 1/(replicates + 1), far above the α of an adjusted level.  Either way
+``gate results.json`` needs no data.
 """
 
 from __future__ import annotations

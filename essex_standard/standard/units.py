@@ -11,8 +11,9 @@ A measured criterion points into ``results.json`` in one of three ways (docs/sta
   in ``drift.by_group.*.groups.*.…`` the first is the attribute, the one after ``groups``
   the group, and one after ``metrics`` the metric.
 
-Each unit carries its estimator (so its interval can be recomputed at any level) and, when
-the evidence rule is not met, the reason it is not assessable.
+Each unit carries its estimator (so its test and interval can be recomputed at any level) and,
+when its figure does not exist (e.g. a false negative rate in a group where no one had the
+outcome), the reason it cannot be judged, in words.  Group sizes never block a unit.
 """
 
 from __future__ import annotations
