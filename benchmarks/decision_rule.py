@@ -29,9 +29,9 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from essex_standard.metrics.uncertainty import newcombe_difference  # noqa: E402
-from essex_standard.standard import score  # noqa: E402
-from essex_standard.standard.power import Metric, simulate  # noqa: E402
+from essex_standard.metrics.uncertainty import newcombe_difference
+from essex_standard.standard import score
+from essex_standard.standard.power import Metric, simulate
 
 PEOPLE = (500, 5000, 50000)
 GROUPS = (2, 4, 8)

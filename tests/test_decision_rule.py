@@ -113,7 +113,7 @@ def test_judging_is_vectorised_not_a_search_per_comparison():
         assert all(j.interval is not None for j in judged)
         return score.CALLS["statistic"] - before
     assert calls(2) == calls(200)
-    assert calls(2) <= 4 + 2 * 2 * score.BISECTION_STEPS
+    assert calls(2) <= 4 + 2 * score.BISECTION_STEPS
 
 
 class _Replay:

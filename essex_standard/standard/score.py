@@ -34,8 +34,9 @@ from scipy import stats
 #: Share of Yates' continuity correction (1/n1 + 1/n2)/2 that is applied.
 CONTINUITY = 0.5
 
-#: Bisection steps when an interval is inverted from the test (2^-60 of the range).
-BISECTION_STEPS = 60
+#: Bisection steps when an interval is inverted from the test (2^-44 of the range: below
+#: 1e-12 for a difference, a relative 2e-12 for a ratio).
+BISECTION_STEPS = 44
 
 #: Apply the skewness correction (switched off only to compare with the plain
 #: Miettinen–Nurminen test of other libraries).
@@ -166,33 +167,34 @@ def _invert(statistic, lo, hi, target, log: bool = False):
     return np.exp(out) if log else out
 
 
+def _both_limits(statistic, x1, n1, x2, n2, level, lo, hi, log: bool):
+    """Lower and upper limits in one bisection: the inputs are stacked twice, the lower
+    limit solving statistic = z and the upper statistic = −z."""
+    z = stats.norm.isf((1 - level) / 2)
+    x1, n1, x2, n2, z = np.broadcast_arrays(x1, n1, x2, n2, z)
+    k = x1.size
+    x1, n1, x2, n2 = (np.tile(v.ravel(), 2) for v in (x1, n1, x2, n2))
+    target = np.concatenate([z.ravel(), -z.ravel()])
+
+    def stat(theta):
+        return statistic(x1, n1, x2, n2, theta)
+    root = _invert(stat, np.full(2 * k, lo), np.full(2 * k, hi), target, log=log)
+    return root[:k].reshape(z.shape), root[k:].reshape(z.shape)
+
+
 def interval_difference(x1, n1, x2, n2, level):
     """The two-sided ``level`` interval for ``p1 − p2`` that inverts the test: its lower
     limit exceeds a margin exactly when the one-sided p-value is below ``(1 − level)/2``."""
-    x1, n1, x2, n2, level = _arrays(x1, n1, x2, n2, level)
-    z = stats.norm.isf((1 - level) / 2)
-    shape = np.broadcast(x1, n1, x2, n2, z).shape
-    edge = np.full(shape, 1 - 1e-12)
-
-    def stat(d):
-        return statistic_difference(x1, n1, x2, n2, d)
-    lo = _invert(stat, -edge, edge, z)
-    hi = _invert(stat, -edge, edge, -z)
+    lo, hi = _both_limits(statistic_difference, *_arrays(x1, n1, x2, n2, level),
+                          -1 + 1e-12, 1 - 1e-12, log=False)
     return np.clip(lo, -1.0, 1.0), np.clip(hi, -1.0, 1.0)
 
 
 def interval_ratio(x1, n1, x2, n2, level):
     """The same for ``p1 / p2``; the upper limit is infinite when the reference group has no
     one with the outcome, the lower limit 0 when the group has none."""
-    x1, n1, x2, n2, level = _arrays(x1, n1, x2, n2, level)
-    z = stats.norm.isf((1 - level) / 2)
-    shape = np.broadcast(x1, n1, x2, n2, z).shape
-    small, large = np.full(shape, 1e-9), np.full(shape, 1e9)
-
-    def stat(r):
-        return statistic_ratio(x1, n1, x2, n2, r)
-    lo = _invert(stat, small, large, z, log=True)
-    hi = _invert(stat, small, large, -z, log=True)
+    lo, hi = _both_limits(statistic_ratio, *_arrays(x1, n1, x2, n2, level), 1e-9, 1e9,
+                          log=True)
     lo = np.where(lo <= 1.01e-9, 0.0, lo)
     hi = np.where(hi >= 0.99e9, np.inf, hi)
     return lo, hi
