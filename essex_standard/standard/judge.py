@@ -20,6 +20,7 @@ from typing import Any
 from .attestations import Attestations
 from .decide import INSUFFICIENT, MET, NOT_MET, Judged, decide
 from .findings import finding
+from .intervals import Exact
 from .model import Criterion, Standard
 from .units import Unit, extract
 
@@ -51,8 +52,8 @@ def _who(u: Unit) -> str:
 
 
 def describe_unit(j: Judged) -> str:
-    """'false positive rate difference, African-American vs Caucasian (race): +0.21, adjusted
-    99.9% interval +0.16 to +0.25'."""
+    """'false positive rate difference, African-American vs Caucasian (race): +0.21, 99.9%
+    interval +0.16 to +0.25' (the interval that decided the verdict, see :mod:`.decide`)."""
     m = j.criterion.measure
     assert m is not None
     u = j.unit
@@ -61,7 +62,7 @@ def describe_unit(j: Judged) -> str:
         stat = f" {metric_words(u.quantity)}{stat}"
     text = f"{metric_words(u.metric)}{stat}, {_who(u)}: {_fmt(u.value, m.statistic)}"
     if j.interval is not None and j.level is not None and m.statistic not in ("count", "point"):
-        text += (f", adjusted {_pct(j.level)} interval {_fmt(j.interval[0], m.statistic)} to "
+        text += (f", {_pct(j.level)} interval {_fmt(j.interval[0], m.statistic)} to "
                  f"{_fmt(j.interval[1], m.statistic)}")
     return text
 
@@ -127,12 +128,13 @@ def _ci(interval: Any) -> list[float] | None:
 
 def _unit_json(j: Judged) -> dict[str, Any]:
     u = j.unit
+    exact = isinstance(u.estimator, Exact)
     return {
         "attribute": u.attribute, "group": u.group, "metric": u.metric,
         "reference_group": u.reference_group,
         "value": u.value if u.value is None or math.isfinite(u.value) else None,
         "ci": _ci(u.ci), "adjusted_ci": _ci(j.interval), "adjusted_level": j.level,
-        "p_met": _p(j.p_met), "p_not_met": _p(j.p_out),
+        "p_met": None if exact else _p(j.p_met), "p_not_met": None if exact else _p(j.p_out),
         "n": u.n, "denominator": u.denominator, "verdict": j.verdict,
         "interval_method": u.estimator.method if u.estimator else None,
     }
