@@ -185,3 +185,19 @@ def test_power_where_the_margins_allow_it():
     f2_low = simulate("difference", 0.10, [Metric((875,) * 4, (0.15,) * 4),
                                            Metric((375,) * 4, (0.3,) * 4)], reps, rng)
     assert 0.45 <= f2_low["met"] <= 0.7
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.001])
+def test_every_interval_agrees_with_its_test(alpha):
+    """The interval shown beside a verdict is the test's inversion: for random counts, the
+    (1 − 2a) interval lies beyond a margin exactly when the one-sided p-value is at most a."""
+    rng = np.random.default_rng(7)
+    k = 3000
+    n1, n2 = rng.integers(1, 300, k), rng.integers(1, 3000, k)
+    x1, x2 = rng.binomial(n1, rng.uniform(0, 1, k)), rng.binomial(n2, rng.uniform(0, 1, k))
+    lo, hi = score.interval_difference(x1, n1, x2, n2, 1 - 2 * alpha)
+    assert ((score.p_greater_difference(x1, n1, x2, n2, 0.1) <= alpha) == (lo > 0.1)).all()
+    assert ((score.p_less_difference(x1, n1, x2, n2, -0.1) <= alpha) == (hi < -0.1)).all()
+    lo, hi = score.interval_ratio(x1, n1, x2, n2, 1 - 2 * alpha)
+    assert ((score.p_greater_ratio(x1, n1, x2, n2, 0.8) <= alpha) == (lo > 0.8)).all()
+    assert ((score.p_less_ratio(x1, n1, x2, n2, 1.25) <= alpha) == (hi < 1.25)).all()

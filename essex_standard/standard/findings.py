@@ -45,7 +45,7 @@ def direction(metric: str, statistic: str, value: float | None, group: str,
     >>> direction("selection_rate", "ratio", 1.4, "B", "A")
     ('B', 'flagged more often')
     """
-    if value is None or not math.isfinite(value) or reference is None:
+    if value is None or math.isnan(value) or reference is None:
         return None, "no gap measured"
     centre = 1.0 if statistic == "ratio" else 0.0
     if value == centre:
