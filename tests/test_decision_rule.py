@@ -201,3 +201,34 @@ def test_every_interval_agrees_with_its_test(alpha):
     lo, hi = score.interval_ratio(x1, n1, x2, n2, 1 - 2 * alpha)
     assert ((score.p_greater_ratio(x1, n1, x2, n2, 0.8) <= alpha) == (lo > 0.8)).all()
     assert ((score.p_less_ratio(x1, n1, x2, n2, 1.25) <= alpha) == (hi < 1.25)).all()
+
+
+def test_rescaled_statistics_agree_with_their_tests():
+    """The same for statistics judged from a stored interval (AUC, ECE with its null test
+    and noise distribution)."""
+    from essex_standard.standard.intervals import Rescaled, tail_p
+
+    rng = np.random.default_rng(9)
+    ests = []
+    for _ in range(300):
+        value = float(rng.uniform(0.0, 0.3))
+        low, high = value - float(rng.uniform(0, 0.1)), value + float(rng.uniform(0, 0.1))
+        kind = rng.integers(3)
+        null = float(rng.uniform(0, max(low, 0.0)))  # a null value is never above the estimate
+        ests.append(Rescaled(value, low, high, 0.95, (0.0, 1.0),
+                             null_value=null if kind else None,
+                             p_value=float(rng.uniform(0, 0.2)) if kind == 1 else None,
+                             noise=(float(rng.uniform(0.01, 0.05)), float(rng.uniform(0.005,
+                                                                                     0.02)))
+                             if kind == 2 else None))
+    for a in (0.05, 0.004):
+        for t in (0.05, 0.12):
+            margin = np.full(len(ests), t)
+            above, below = tail_p(ests, margin, greater=True), tail_p(ests, margin,
+                                                                      greater=False)
+            for e, pa, pb in zip(ests, above, below, strict=True):
+                lo, hi = e.interval(1 - 2 * a)
+                if min(abs(lo - t), abs(hi - t)) < 1e-9:
+                    continue
+                assert (pa <= a) == (lo > t), (e, t, a)
+                assert (pb <= a) == (hi < t), (e, t, a)

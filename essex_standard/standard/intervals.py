@@ -191,7 +191,9 @@ class Rescaled(Estimator):
             if self.bounds is not None and self.bounds[0] > t:
                 return 0.0
             if self.null_value is not None and self.null_value > t:
-                return 0.0 if self.noise is None else _normal_p(self.value - t, se_lo)
+                # the lower limit never goes below the null value (noise), or only does so
+                # together with the normal limit (a stored p-value)
+                return 0.0 if self.noise is not None else _normal_p(self.value - t, se_lo)
             if self.noise is not None and self.null_value is not None:
                 mean, sd = self.noise
                 if sd <= 0 or mean <= 0:
