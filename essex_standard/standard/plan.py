@@ -72,7 +72,8 @@ def _row(cid: str, severity: str, statistic: str, margin: float, metric: str,
     row: dict[str, Any] = {"criterion": cid, "severity": severity, "attribute": attribute,
                            "group": group, "metric": metric, "statistic": statistic,
                            "margin": margin, "people": n_people, "n_group": n_group,
-                           "n_reference": n_ref, "rate": rate, "comparisons": k}
+                           "n_reference": n_ref, "rate": rate if math.isfinite(rate) else None,
+                           "comparisons": k}
     if not 0 < rate < 1 or n_group <= 0 or n_ref <= 0:
         row.update(detectable=None, provable=None, people_needed_for_met=None,
                    note="the assumed rate is 0 or 1, or a group has no one in the "
