@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "essex_standard.commands.assess",
         "Answer the attested criteria (self-assessment).",
     ),
+    "plan": (
+        "essex_standard.commands.plan",
+        "Sample-size plan: the gaps an audit can detect, the people needed for 'met'.",
+    ),
     "gate": (
         "essex_standard.commands.gate",
         "Exit 0 if the Standard is met, 1 if not: for CI.",

@@ -61,7 +61,7 @@ def test_a_group_whose_chance_level_reaches_the_threshold_is_not_assessable():
     blocked = {b["group"]: b["why"] for b in f3["evidence"]["not_assessable"]}
     assert set(blocked) == {"G1", "G2"}  # chance-level ECE ≈ 0.07 and 0.13 with 200 and 60
     assert all(why.startswith(TOO_NOISY) for why in blocked.values())
-    assert "could not be assessed" in f3["reason"]
+    assert "could not be judged" in f3["reason"]
 
 
 def test_a_grossly_miscalibrated_small_group_can_still_be_not_met():

@@ -15,8 +15,9 @@ from essex_standard.config import parse_config
 from essex_standard.errors import ConfigError
 from essex_standard.result import round_floats, validate
 from essex_standard.standard import judge, load_standard, standard_for_config
-from essex_standard.standard.intervals import Difference, band_verdict, decision_p_value
-from essex_standard.standard.judge import Judged, adjust, overall_verdict
+from essex_standard.standard.decide import holm_levels
+from essex_standard.standard.intervals import Difference, band_verdict, tail_p
+from essex_standard.standard.judge import overall_verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,15 +53,11 @@ def test_error_rate_gap_inside_threshold_is_met():
     for g in f2["evidence"]["groups"]:
         lo, hi = g["adjusted_ci"]
         assert lo >= -0.10 and hi <= 0.10
-        assert g["adjusted_level"] >= 0.95  # never narrower than the audit's 95% interval
-        assert hi - lo >= g["ci"][1] - g["ci"][0] - 1e-12
-    # Holm: the first comparison in the step-down is judged at the Bonferroni level.
-    family = doc["standard"]["multiplicity"]["family_size"]
-    levels = [g["adjusted_level"] for c in doc["standard"]["criteria"] if c["kind"] == "measured"
-              for g in c["evidence"]["groups"] if g["adjusted_level"] is not None]
-    assert len(levels) == family
-    assert max(levels) == pytest.approx(1 - 0.05 / family)
-    assert min(levels) == pytest.approx(0.95)
+        # Met: the 90% interval (two one-sided tests at 5%) is inside the margin, whatever
+        # the number of comparisons (intersection-union test).
+        assert g["adjusted_level"] == pytest.approx(0.90)
+        assert g["p_met"] <= 0.05
+    assert doc["standard"]["multiplicity"]["families"]["F2"] == 2
 
 
 def test_error_rate_gap_outside_threshold_is_not_met():
@@ -85,29 +82,39 @@ def test_error_rate_gap_exactly_at_threshold_is_insufficient_however_large():
     assert f2["verdict"] == "insufficient evidence"
 
 
-def test_small_groups_are_listed_not_assessable_never_passed():
+def test_small_groups_are_judged_from_their_own_intervals():
     # C has 20 people; D has 40 people but only 5 with the outcome (FNR's denominator).
     doc = audit_counts({"A": REF, "B": (780, 220, 320, 680), "C": (8, 2, 3, 7),
                         "D": (28, 7, 2, 3)})
     f2 = criterion(doc, "F2")
+    assert f2["evidence"]["not_assessable"] == []
+    judged = {(g["group"], g["metric"]): g for g in f2["evidence"]["groups"]}
+    # Small groups are judged: their intervals are wide, so they stay undecided.
+    assert judged[("C", "false_positive_rate")]["verdict"] == "insufficient evidence"
+    assert judged[("D", "false_negative_rate")]["verdict"] == "insufficient evidence"
+    assert f2["verdict"] == "insufficient evidence"
+    assert "undecided" in f2["reason"]
+
+
+def test_a_group_without_the_outcome_is_listed_and_blocks_met():
+    doc = audit_counts({"A": REF, "B": (780, 220, 320, 680), "E": (300, 60, 0, 0)})
+    f2 = criterion(doc, "F2")
     blocked = {(b["group"], b["metric"]): b["why"] for b in f2["evidence"]["not_assessable"]}
-    assert "only 20 people in the group; at least 30 are needed" in \
-        blocked[("C", "false_positive_rate")]
-    assert "only 5 people with the outcome" in blocked[("D", "false_negative_rate")]
-    assert ("D", "false_positive_rate") not in blocked  # 35 without the outcome: enough
-    judged = {(g["group"], g["metric"]) for g in f2["evidence"]["groups"]}
-    assert ("C", "false_positive_rate") not in judged
-    assert "could not be assessed" in f2["reason"]
-    f4 = criterion(doc, "F4")
-    assert f4["verdict"] == "not met"  # C is too small to assess at all
+    assert "no people with the outcome in E" in blocked[("E", "false_negative_rate")]
+    assert "does not exist" in blocked[("E", "false_negative_rate")]
+    assert f2["verdict"] == "insufficient evidence"  # all judged comparisons met, one unseen
+    assert "could not be judged" in f2["reason"]
+    unseen = doc["standard"]["unexamined"]
+    assert {"criterion": "F2", "severity": "required", "attribute": "g", "group": "E",
+            "metric": "false_negative_rate", "why": blocked[("E", "false_negative_rate")]} \
+        in unseen
 
 
 def test_only_small_groups_gives_insufficient_evidence():
     doc = audit_counts({"A": (8, 2, 3, 7), "B": (9, 1, 2, 8)})
     f2 = criterion(doc, "F2")
     assert f2["verdict"] == "insufficient evidence"
-    assert f2["evidence"]["groups"] == []
-    assert "No comparison had enough evidence" in f2["reason"]
+    assert {g["verdict"] for g in f2["evidence"]["groups"]} == {"insufficient evidence"}
 
 
 def test_four_fifths_rule_is_symmetric():
@@ -152,8 +159,15 @@ def test_compas_error_rate_gaps_are_not_met(compas_result):
     assert aa["verdict"] == "not met"
     assert aa["value"] == pytest.approx(805 / 1795 - 349 / 1488)
     assert aa["adjusted_ci"][0] > 0.10
-    # Native American (n = 18) is listed, not judged.
-    assert any(b["group"] == "Native American" for b in f2["evidence"]["not_assessable"])
+    # Native American (n = 18) is judged from its own (wide) interval.
+    na = [g for g in f2["evidence"]["groups"] if g["group"] == "Native American"]
+    assert len(na) == 2 and all(g["adjusted_ci"] for g in na)
+    # Both directions: Caucasian defendants are missed more often (FNR 0.48 vs 0.28).
+    fnr = next(f for f in f2["evidence"]["findings"]
+               if f["group"] == "African-American" and f["metric"] == "false_negative_rate")
+    assert fnr["worse_off"] == "Caucasian" and fnr["reference_group"] == "Caucasian"
+    assert fnr["reference_value"] > fnr["group_value"]
+    assert fnr["sure"] == "not met"
     # No attestations: every attested criterion is not assessed.
     attested = [c for c in s["criteria"] if c["kind"] == "attested"]
     assert {c["verdict"] for c in attested} == {"not assessed"}
@@ -230,40 +244,23 @@ def test_band_verdict_edges():
     assert band_verdict((1.3, 1.6), "within", 0.8, (0.8, 1.25)) == "not met"
 
 
-def test_decision_p_value_matches_the_interval_at_that_level():
+def test_p_values_match_the_intervals_at_that_level():
+    """p ≤ a exactly when the (1 − 2a) interval is beyond the margin: the closed-form
+    p-value and the inverted interval agree."""
     est = Difference(300, 1000, 200, 1000)  # +0.10 against a band of ±0.05
-    def decide(level):
-        return band_verdict(est.interval(level), "within", 0.05, (-0.05, 0.05))
-    p = decision_p_value(decide)
+    p = float(tail_p([est], np.array([0.05]), greater=True)[0])
     assert 0 < p < 0.05
-    assert decide(1 - p * 1.01) == "not met"
-    assert decide(1 - p * 0.99) is None
+    assert est.interval(1 - 2 * p * 1.01)[0] > 0.05
+    assert est.interval(1 - 2 * p * 0.99)[0] < 0.05
 
 
 def test_holm_is_never_stricter_than_bonferroni():
-    standard = load_standard()
-    f2 = standard.criterion("F2")
     rng = np.random.default_rng(1)
-    from essex_standard.standard.intervals import Difference as D
-    from essex_standard.standard.units import Unit
-
-    def family():
-        out = []
-        for x in rng.integers(100, 400, size=30):
-            u = Unit("false_positive_rate", "g", "B", None, None, 1000, 1000,
-                     D(int(x), 1000, 200, 1000))
-            out.append(Judged(u, f2))
-        return out
-    fam = family()
-    holm = [Judged(j.unit, j.criterion) for j in fam]
-    adjust(fam, 0.95, "bonferroni")
-    adjust(holm, 0.95, "holm")
-    decided_b = sum(j.verdict != "insufficient evidence" for j in fam)
-    decided_h = sum(j.verdict != "insufficient evidence" for j in holm)
-    assert decided_h >= decided_b
-    for b, h in zip(fam, holm, strict=True):
-        if b.verdict != "insufficient evidence":
-            assert h.verdict == b.verdict
+    for _ in range(20):
+        p = rng.uniform(0, 0.01, size=30) ** rng.uniform(0.5, 2)
+        holm, _ = holm_levels(p, 0.05, "holm")
+        bonf, _ = holm_levels(p, 0.05, "bonferroni")
+        assert (holm >= bonf).all()
 
 
 def test_overall_verdict_rules():

@@ -1,88 +1,32 @@
 """The judge stage: a measured ``results.json`` document + a Standard → the ``standard`` section.
 
-Decision rule (docs/decision-rule.md): a measured comparison is *met* when its whole
-multiplicity-adjusted interval is on the right side of the threshold, *not met* when the whole
-interval is on the wrong side, and *insufficient evidence* otherwise.  Comparisons below the
-evidence rule are listed as not assessable.  The overall verdict is *met* only if every
-required criterion is met, *not met* if any is not met, and *incomplete* otherwise.
+Decision rule (docs/decision-rule.md, :mod:`.decide`): within each criterion, a comparison is
+*met* when its (1 − 2α) interval lies inside the margin (two one-sided tests; no adjustment
+is needed for the criterion to be met, by the intersection–union principle), *not met* when
+Holm's step-down over the criterion's own comparisons shows it beyond the margin, and
+*insufficient evidence* otherwise.  No group is left out for being small: a comparison that
+cannot be judged at all (its figure does not exist, e.g. a false negative rate in a group with
+no one who had the outcome) is listed with the reason, and the criterion cannot be *met* while
+any group went unexamined.  The overall verdict is *met* only if every required criterion is
+met, *not met* if any is not met, and *incomplete* otherwise.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from .attestations import Attestations
-from .intervals import Exact, band_verdict, decision_p_value
+from .decide import INSUFFICIENT, MET, NOT_MET, Judged, decide
+from .findings import finding
+from .intervals import Exact
 from .model import Criterion, Standard
 from .units import Unit, extract
 
-MET, NOT_MET, INSUFFICIENT, NOT_ASSESSED = "met", "not met", "insufficient evidence", \
-    "not assessed"
-
-
-@dataclass
-class Judged:
-    """A unit with the level it was judged at and the verdict."""
-
-    unit: Unit
-    criterion: Criterion
-    level: float | None = None
-    interval: tuple[float, float] | None = None
-    verdict: str | None = None
-
-
-# --------------------------------------------------------------------------- multiplicity
-
-
-def _decider(j: Judged) -> Callable[[float], str | None]:
-    m = j.criterion.measure
-    assert m is not None and j.unit.estimator is not None
-    threshold = m.threshold if isinstance(m.threshold, float) else 0.0
-    band = m.band()
-
-    def decide(level: float) -> str | None:
-        interval = j.unit.estimator.interval(level)  # type: ignore[union-attr]
-        return None if interval is None else band_verdict(interval, m.comparison, threshold,
-                                                          band)
-    return decide
-
-
-def _judge_at(j: Judged, level: float, allow: bool = True) -> None:
-    j.level = level
-    j.interval = j.unit.estimator.interval(level) if j.unit.estimator else None
-    verdict = _decider(j)(level) if allow else None
-    j.verdict = verdict or INSUFFICIENT
-
-
-def adjust(family: list[Judged], family_level: float, method: str) -> None:
-    """Judge every comparison of the family with Holm's or Bonferroni's adjustment.
-
-    Bonferroni judges each of the m comparisons with its (1 − α/m) interval.  Holm orders them
-    by the smallest α at which their interval decides and steps down: the k-th is judged at
-    1 − α/(m − k + 1) while each before it decided; at the first that does not, it and all
-    later ones are undecided.  Both keep the chance of any false verdict below α.
-    """
-    alpha, m = 1 - family_level, len(family)
-    if m == 0:
-        return
-    if method == "bonferroni":
-        for j in family:
-            _judge_at(j, 1 - alpha / m)
-        return
-    pvalues = [decision_p_value(_decider(j)) for j in family]
-    order = sorted(range(m), key=lambda i: (pvalues[i], i))
-    stopped_at: float | None = None
-    for k, i in enumerate(order):
-        if stopped_at is not None:
-            _judge_at(family[i], stopped_at, allow=False)
-            continue
-        level = 1 - alpha / (m - k)
-        _judge_at(family[i], level)
-        if family[i].verdict == INSUFFICIENT:
-            stopped_at = level
+NOT_ASSESSED = "not assessed"
+__all__ = ["INSUFFICIENT", "MET", "NOT_ASSESSED", "NOT_MET", "Judged", "judge",
+           "overall_verdict"]
 
 
 # --------------------------------------------------------------------------- reasons
@@ -108,8 +52,8 @@ def _who(u: Unit) -> str:
 
 
 def describe_unit(j: Judged) -> str:
-    """'false positive rate difference, African-American vs Caucasian (race): +0.21, adjusted
-    99.9% interval +0.16 to +0.25'."""
+    """'false positive rate difference, African-American vs Caucasian (race): +0.21, 99.9%
+    interval +0.16 to +0.25' (the interval that decided the verdict, see :mod:`.decide`)."""
     m = j.criterion.measure
     assert m is not None
     u = j.unit
@@ -118,7 +62,7 @@ def describe_unit(j: Judged) -> str:
         stat = f" {metric_words(u.quantity)}{stat}"
     text = f"{metric_words(u.metric)}{stat}, {_who(u)}: {_fmt(u.value, m.statistic)}"
     if j.interval is not None and j.level is not None and m.statistic not in ("count", "point"):
-        text += (f", adjusted {_pct(j.level)} interval {_fmt(j.interval[0], m.statistic)} to "
+        text += (f", {_pct(j.level)} interval {_fmt(j.interval[0], m.statistic)} to "
                  f"{_fmt(j.interval[1], m.statistic)}")
     return text
 
@@ -144,19 +88,24 @@ def _measured_reason(verdict: str, c: Criterion, judged: list[Judged], blocked: 
     assert m is not None
     rule = f"The rule: {m.describe()}."
     by = {v: [j for j in judged if j.verdict == v] for v in (MET, NOT_MET, INSUFFICIENT)}
-    tail = (f" {len(blocked)} comparison(s) could not be assessed (too little evidence); they "
-            "are listed, not passed.") if blocked else ""
+    tail = ""
+    if blocked:
+        who = _list([f"{_who(u)}, {metric_words(u.metric)}: {u.blocker}" for u in blocked])
+        tail = (f" {len(blocked)} comparison(s) could not be judged, so the criterion cannot "
+                f"be met: {who}.")
     if verdict == NOT_MET:
         worst = sorted(by[NOT_MET], key=lambda j: -abs(_distance(j)))
         return (f"Not met for {len(by[NOT_MET])} of {len(judged)} comparisons: "
                 f"{_list([describe_unit(j) for j in worst])}. {rule}{tail}")
     if verdict == INSUFFICIENT and not judged:
-        return f"No comparison had enough evidence to be judged. {rule}{tail}"
+        return f"No comparison could be judged. {rule}{tail}"
+    if verdict == INSUFFICIENT and not by[INSUFFICIENT]:
+        return f"All {len(judged)} comparisons judged are met. {rule}{tail}"
     if verdict == INSUFFICIENT:
         undecided = _list([describe_unit(j) for j in by[INSUFFICIENT]])
         return (f"{len(by[INSUFFICIENT])} of {len(judged)} comparisons are undecided: their "
-                f"adjusted intervals cross the threshold ({undecided}). {rule}{tail}")
-    return f"Met for all {len(judged)} comparisons judged. {rule}{tail}"
+                f"intervals cross the threshold ({undecided}). {rule}{tail}")
+    return f"Met for all {len(judged)} comparisons. {rule}"
 
 
 def _distance(j: Judged) -> float:
@@ -179,19 +128,25 @@ def _ci(interval: Any) -> list[float] | None:
 
 def _unit_json(j: Judged) -> dict[str, Any]:
     u = j.unit
+    exact = isinstance(u.estimator, Exact)
     return {
         "attribute": u.attribute, "group": u.group, "metric": u.metric,
         "reference_group": u.reference_group,
         "value": u.value if u.value is None or math.isfinite(u.value) else None,
         "ci": _ci(u.ci), "adjusted_ci": _ci(j.interval), "adjusted_level": j.level,
+        "p_met": None if exact else _p(j.p_met), "p_not_met": None if exact else _p(j.p_out),
         "n": u.n, "denominator": u.denominator, "verdict": j.verdict,
         "interval_method": u.estimator.method if u.estimator else None,
     }
 
 
+def _p(p: float) -> float | None:
+    return float(p) if math.isfinite(p) else None
+
+
 def _measured_entry(c: Criterion, judged: list[Judged], blocked: list[Unit],
-                    absent: str | None, unmatched: list[str] | None = None
-                    ) -> tuple[str, str, dict[str, Any]]:
+                    absent: str | None, unmatched: list[str] | None = None,
+                    family: int = 0) -> tuple[str, str, dict[str, Any]]:
     m = c.measure
     assert m is not None
     evidence: dict[str, Any] = {
@@ -200,10 +155,10 @@ def _measured_entry(c: Criterion, judged: list[Judged], blocked: list[Unit],
         "statistic": m.statistic, "comparison": m.comparison,
         "threshold": list(m.threshold) if isinstance(m.threshold, tuple) else m.threshold,
         "rule": m.describe(),
-        "evidence_rule": {"min_group_size": m.evidence.min_group_size,
-                          "min_denominator": m.evidence.min_denominator},
         "adjusted_level": min((j.level for j in judged if j.level is not None), default=None),
+        "family_size": family,
         "groups": [_unit_json(j) for j in judged],
+        "findings": [finding(j) for j in judged],
         "not_assessable": [{"attribute": u.attribute, "group": u.group, "metric": u.metric,
                             "why": u.blocker} for u in blocked],
     }
@@ -218,8 +173,8 @@ def _measured_entry(c: Criterion, judged: list[Judged], blocked: list[Unit],
     verdicts = {j.verdict for j in judged}
     if NOT_MET in verdicts:
         verdict = NOT_MET
-    elif INSUFFICIENT in verdicts or not judged:
-        verdict = INSUFFICIENT
+    elif INSUFFICIENT in verdicts or not judged or blocked:
+        verdict = INSUFFICIENT  # never met while a group went unexamined
     else:
         verdict = MET
     reason = _measured_reason(verdict, c, judged, blocked)
@@ -256,48 +211,35 @@ def judge(doc: Mapping[str, Any], standard: Standard,
 
     Works from the document alone (no data), so a results.json can be re-judged anywhere.
     """
-    extractions, family, units_of = {}, [], {}
+    alpha = 1 - standard.confidence_level
+    entries: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    families: dict[str, int] = {}
     for c in standard.measured:
         assert c.measure is not None
         found = extract(c.measure, doc) if c.measure.threshold is not None else None
-        extractions[c.id] = found
-        judged, blocked = [], []
-        for u in (found.units if found else []):
-            if u.blocker is not None:
-                blocked.append(u)
-                continue
-            j = Judged(u, c)
-            judged.append(j)
-            if isinstance(u.estimator, Exact):
-                _judge_at(j, 1.0)
-                j.level = None
-            else:
-                family.append(j)
-        units_of[c.id] = (judged, blocked)
-    adjust(family, standard.confidence_level, standard.multiplicity)
-    for judged, blocked in units_of.values():
+        units = found.units if found else []
+        judged = [Judged(u, c) for u in units if u.blocker is None]
+        blocked = [u for u in units if u.blocker is not None]
+        families[c.id] = decide(judged, c.measure, alpha, standard.multiplicity)
         # A comparison whose chance level is on the wrong side of the threshold can be shown
         # not met, but never met: anything else means there are too few people to tell.
         for j in [j for j in judged if j.unit.cannot_meet and j.verdict != NOT_MET]:
             judged.remove(j)
             j.unit.blocker = j.unit.cannot_meet
             blocked.append(j.unit)
-
+        entries[c.id] = _measured_entry(c, judged, blocked, found.absent if found else None,
+                                        found.unmatched if found else None, families[c.id])
     criteria = []
     for c in standard.criteria:
         if c.kind == "measured":
-            judged, blocked = units_of[c.id]
-            found = extractions[c.id]
-            verdict, reason, evidence = _measured_entry(
-                c, judged, blocked, found.absent if found else None,
-                found.unmatched if found else None)
+            verdict, reason, evidence = entries[c.id]
         else:
             verdict, reason, evidence = _attested_entry(c, attestations)
         criteria.append({"id": c.id, "principle": c.principle, "title": c.title, "why": c.why,
                          "severity": c.severity, "kind": c.kind, "verdict": verdict,
                          "reason": reason, "evidence": evidence,
                          "references": list(c.references)})
-    return _section(standard, criteria, len(family), attestations)
+    return _section(standard, criteria, families, attestations)
 
 
 def overall_verdict(criteria: list[Mapping[str, Any]]) -> tuple[str, list[str]]:
@@ -327,10 +269,18 @@ def _summary(standard: Standard, verdict: str, criteria: list[Mapping[str, Any]]
             f"({', '.join(open_)}).")
 
 
-def _section(standard: Standard, criteria: list[dict[str, Any]], family_size: int,
+def _unexamined(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every comparison that could not be judged, per criterion, with the reason in words."""
+    return [{"criterion": c["id"], "severity": c["severity"], **u}
+            for c in criteria if c["kind"] == "measured" and c["evidence"]
+            for u in c["evidence"].get("not_assessable", [])]
+
+
+def _section(standard: Standard, criteria: list[dict[str, Any]], families: dict[str, int],
              attestations: Attestations | None) -> dict[str, Any]:
     verdict, missing = overall_verdict(criteria)
     method = "Holm" if standard.multiplicity == "holm" else "Bonferroni"
+    alpha = 1 - standard.confidence_level
     return {
         "id": standard.id, "version": standard.version, "title": standard.title,
         "path": standard.path, "sha256": standard.sha256, "bundled": standard.bundled,
@@ -340,15 +290,21 @@ def _section(standard: Standard, criteria: list[dict[str, Any]], family_size: in
         "verdict": verdict,
         "summary": _summary(standard, verdict, criteria),
         "missing": missing,
+        "unexamined": _unexamined(criteria),
         "multiplicity": {
-            "method": method, "family_size": family_size,
+            "method": method, "family_size": max(families.values(), default=0),
             "family_level": standard.confidence_level,
-            "note": (f"The {family_size} interval-based comparisons of all measured criteria "
-                     f"form one family. {method}'s procedure keeps the chance of any false "
-                     f"'met' or 'not met' among them below {1 - standard.confidence_level:.0%}; "
-                     "each comparison's adjusted_level is the confidence level of the interval "
-                     "that decided it. Counts (group sizes) carry no sampling uncertainty and "
-                     "are not in the family."),
+            "families": families,
+            "note": (f"Each criterion is judged on its own comparisons only. A comparison is "
+                     f"met when its {_pct(1 - 2 * alpha)} interval lies inside the margin "
+                     f"(two one-sided tests at {alpha:.0%}); a criterion is met when all its "
+                     "comparisons are, which needs no adjustment for their number "
+                     "(intersection-union test). A comparison is not met when it is shown "
+                     f"beyond the margin with {method}'s adjustment over the criterion's own "
+                     f"comparisons, so the chance of a false 'met' or a false 'not met' in a "
+                     f"criterion stays below {alpha:.0%}. Each comparison's adjusted_level is "
+                     "the confidence level of the interval shown for it. Counts carry no "
+                     "sampling uncertainty and are read off directly."),
         },
         "principles": [{"id": p.id, "title": p.title, "criteria": list(p.criteria)}
                        for p in standard.principles],

@@ -23,11 +23,6 @@ def _measure_lines(m: Measure) -> list[str]:
         groups = {"all": "", "all_but_missing": ", except the group with the value missing",
                   "missing": ", the group with the value missing"}[m.groups]
         lines.append(f"Applies to: {scope}{groups}.")
-    e = m.evidence
-    if e.min_group_size or e.min_denominator:
-        lines.append(f"Evidence rule: at least {e.min_group_size} people in a group and "
-                     f"{e.min_denominator} in the metric's denominator; otherwise not "
-                     "assessable.")
     return lines
 
 
@@ -101,8 +96,8 @@ SYNTAX = """\
 ## Writing or forking a Standard
 
 A Standard file is YAML: `id`, `version` (quoted), `title`, `description`, `decision`
-(`confidence_level`, `multiplicity: holm | bonferroni`), a default `evidence` rule
-(`min_group_size`, `min_denominator`) and `principles`, each with `id`, `title`,
+(`confidence_level`, `multiplicity: holm | bonferroni`; see the
+[decision rule](decision-rule.md)) and `principles`, each with `id`, `title`,
 `description` and `criteria`. Every criterion has `id`, `title`, `why` (plain English, shown
 in the public report), `severity` (`required` or `recommended`), `kind` and optional
 `references`.
@@ -133,7 +128,10 @@ and says how to judge it:
   `threshold_note`); until declared the criterion is *not assessed*.
 - `applies_to`: `all`, `attributes` or `intersections`; `groups`: `all`, `all_but_missing`,
   or `missing` (only the "(missing)" group; an attribute with nothing missing counts as 0).
-- `evidence`: overrides the default evidence rule for this criterion.
+- `evidence` (here or at the top level, `min_group_size`, `min_denominator`): still read, but
+  since version 1.3 of the results no longer used: no group is left out of judgement for its
+  size; a small group's interval is wide, so it is *insufficient evidence* unless the data
+  settle it ([decision rule](decision-rule.md)).
 
 When the figure a criterion points at is absent from `results.json` (a section that was not
 measured), the criterion is *not assessed*, with the reason. An audit config can replace any

@@ -11,8 +11,9 @@ A measured criterion points into ``results.json`` in one of three ways (docs/sta
   in ``drift.by_group.*.groups.*.…`` the first is the attribute, the one after ``groups``
   the group, and one after ``metrics`` the metric.
 
-Each unit carries its estimator (so its interval can be recomputed at any level) and, when
-the evidence rule is not met, the reason it is not assessable.
+Each unit carries its estimator (so its test and interval can be recomputed at any level) and,
+when its figure does not exist (e.g. a false negative rate in a group where no one had the
+outcome), the reason it cannot be judged, in words.  Group sizes never block a unit.
 """
 
 from __future__ import annotations
@@ -340,13 +341,13 @@ def _disparity_unit(measure: Measure, metric: str, attribute: str, group: str,
               mr.get("denominator")]
     if all(isinstance(c, int) for c in counts):
         x, n, xr, nr = counts
-        if n == 0 or nr == 0 or (measure.statistic == "ratio" and xr == 0):
-            unit.blocker = (stored or {}).get("reason") or (
-                f"undefined: the reference group's {metric.replace('_', ' ')} is 0"
-                if n and nr else f"undefined: {metric.replace('_', ' ')} has no denominator")
+        if n == 0 or nr == 0 or (measure.statistic == "ratio" and x == 0 and xr == 0):
+            unit.blocker = _undefined_words(metric, group if n == 0 else ref_name,
+                                            n == 0 or nr == 0)
             unit.value = None
             return unit
-        unit.value = x / n - xr / nr if measure.statistic == "difference" else (x / n) / (xr / nr)
+        unit.value = x / n - xr / nr if measure.statistic == "difference" else \
+            ((x / n) / (xr / nr) if xr else float("inf"))
         unit.estimator = (Difference if measure.statistic == "difference" else Ratio)(x, n, xr, nr)
     elif stored is not None and stored.get("value") is not None and stored.get("ci"):
         lo, hi = stored["ci"]
@@ -357,6 +358,16 @@ def _disparity_unit(measure: Measure, metric: str, attribute: str, group: str,
         unit.blocker = (stored or {}).get("reason") or "undefined for this group"
         unit.value = None
     return unit
+
+
+def _undefined_words(metric: str, who: str, empty: bool) -> str:
+    """Why a gap cannot be judged, in words a resident understands."""
+    words = metric.replace("_", " ")
+    if empty:
+        return (f"there are no {denominator_words(metric)} in {who}, so the {words} does not "
+                "exist for them and cannot be compared")
+    return (f"the {words} is 0 in both groups, so one cannot be a multiple of the other; "
+            "their rates do not differ")
 
 
 def _from_groups(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
@@ -407,22 +418,23 @@ def _group_unit(measure: Measure, metric: str, attribute: str, group: str,
 
 def apply_evidence_rule(units: list[Unit], rule: EvidenceRule, doc: Mapping[str, Any],
                         measure: Measure) -> None:
-    """Mark units below the evidence rule as not assessable, saying why.
+    """Mark units that cannot be judged at all, saying why; never for being small.
 
-    The audit's own ``min_group_size`` (groups it flagged ``small``) counts too when it is
-    stricter, unless the criterion switches group sizes off (``min_group_size: 0``).  A
-    statistic whose recorded ``chance_level`` is already on the wrong side of the threshold
-    is marked ``cannot_meet``: unless its interval shows it *not met*, the judge lists it as
-    not assessable (a perfect model would look like a failing one).
+    A group is judged from its own interval however few people it has: a small group gives a
+    wide interval, hence *insufficient evidence* unless the gap is large enough to settle it
+    (25 people all wrongly flagged against a reference rate of 15% is settled).  The
+    Standard's ``evidence`` sizes (``rule``) no longer decide what is judged.  What blocks a
+    unit is a figure with no interval.  A statistic whose recorded ``chance_level`` is
+    already on the wrong side of the threshold is marked ``cannot_meet``: unless it is shown
+    *not met*, the judge lists it as not judged (a perfect model would look like a failing
+    one).
     """
-    min_n = rule.min_group_size
-    if min_n > 0:
-        min_n = max(min_n, int(doc.get("settings", {}).get("min_group_size", 0)))
-    sizes = _group_sizes(doc, measure)
+    del rule, doc  # kept in the signature for forks' evidence keys; sizes no longer block
     for u in units:
         if u.blocker is not None:
             continue
-        u.blocker = _evidence_problem(u, rule, min_n, sizes)
+        if u.estimator is None:
+            u.blocker = "no interval is available for this figure, so it cannot be judged"
         u.cannot_meet = _chance_problem(u, measure)
 
 
@@ -444,39 +456,6 @@ def _chance_problem(u: Unit, measure: Measure) -> str | None:
     return (f"{TOO_NOISY}: with {who}, noise alone gives a {u.metric.replace('_', ' ')} of "
             f"about {c:.3f} (chance level), so the rule ({measure.describe()}) cannot separate "
             "them")
-
-
-def _group_sizes(doc: Mapping[str, Any], measure: Measure) -> dict[tuple[str, str], Mapping]:
-    source = doc.get(measure.source or "", {})
-    out = {}
-    if isinstance(source, Mapping):
-        for attribute, attr in source.items():
-            if isinstance(attr, Mapping) and isinstance(attr.get("groups"), Mapping):
-                for group, entry in attr["groups"].items():
-                    out[(attribute, group)] = entry
-    return out
-
-
-def _evidence_problem(u: Unit, rule: EvidenceRule, min_n: int,
-                      sizes: Mapping[tuple[str, str], Mapping[str, Any]]) -> str | None:
-    if u.estimator is None:
-        return "no interval is available for this figure, so it cannot be judged"
-    if u.n is not None and u.n < min_n:
-        return f"only {u.n} people in the group; at least {min_n} are needed"
-    if u.denominator is not None and u.denominator < rule.min_denominator:
-        return (f"only {u.denominator} {denominator_words(u.metric)} (the "
-                f"{u.metric.replace('_', ' ')}'s denominator); at least {rule.min_denominator} "
-                "are needed")
-    if u.reference_group is not None and u.attribute is not None:
-        ref = sizes.get((u.attribute, u.reference_group), {})
-        n_ref = ref.get("n")
-        if isinstance(n_ref, int) and n_ref < min_n:
-            return f"the reference group has only {n_ref} people; at least {min_n} are needed"
-        d_ref = _denominator(ref.get("metrics", {}).get(u.metric, {}))
-        if d_ref is not None and d_ref < rule.min_denominator:
-            return (f"the reference group has only {d_ref} {denominator_words(u.metric)}; at "
-                    f"least {rule.min_denominator} are needed")
-    return None
 
 
 def extract(measure: Measure, doc: Mapping[str, Any]) -> Extraction:

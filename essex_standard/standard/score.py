@@ -1,0 +1,200 @@
+"""Score tests of two independent rates against a margin, vectorised, in closed form.
+
+The Standard decides a gap between two groups (a difference or a ratio of rates) by testing
+it against the criterion's margin, not against zero.  The test is the Miettinen–Nurminen
+score test (Miettinen & Nurminen 1985; restricted maximum likelihood in closed form by
+Farrington & Manning 1990) with two corrections that make each tail err close to its nominal
+rate even for a small group with a rate near 0 (Laud 2017, "SCAS"):
+
+* a skewness correction (Gart & Nam 1990): the score is referred to the normal distribution
+  after a Cornish–Fisher adjustment for its third moment under the null, which fixes the
+  liberal tail of symmetric intervals (Newcombe's, plain score) at low rates;
+* a continuity correction of ``(1/n1 + 1/n2) / 4`` (half of Yates'), which removes most of the
+  remaining excess from discreteness in groups of a few dozen people.
+
+Exact enumeration (``tests/test_decision_rule_tails.py``, ``benchmarks/decision_rule_tails.py``)
+shows each tail's error at most 1.5 times its nominal rate at the levels the Standard uses,
+where Newcombe's hybrid interval errs up to 4 times.
+
+Every function takes numpy arrays (one entry per comparison) and returns arrays: the judge
+tests all the comparisons of an audit at once, so a comparison costs microseconds.
+
+>>> import numpy as np
+>>> p = p_greater_difference(np.array([25]), np.array([25]), np.array([30]), np.array([200]),
+...                          np.array([0.10]))
+>>> bool(p[0] < 1e-10)   # 25 of 25 wrongly flagged against 15%: far beyond +0.10
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+#: Share of Yates' continuity correction (1/n1 + 1/n2)/2 that is applied.
+CONTINUITY = 0.5
+
+#: Bisection steps when an interval is inverted from the test (2^-44 of the range: below
+#: 1e-12 for a difference, a relative 2e-12 for a ratio).
+BISECTION_STEPS = 44
+
+#: Apply the skewness correction (switched off only to compare with the plain
+#: Miettinen–Nurminen test of other libraries).
+SKEWNESS = True
+
+#: How many times the score statistic has been evaluated (each call handles every
+#: comparison at once); tests count calls to prove there is no per-comparison search.
+CALLS = {"statistic": 0}
+
+
+def _arrays(*values):
+    return [np.asarray(v, dtype=float) for v in values]
+
+
+def restricted_difference(x1, n1, x2, n2, delta):
+    """Maximum-likelihood rates (p1, p2) subject to ``p1 − p2 = delta`` (Farrington &
+    Manning 1990, closed-form root of a cubic)."""
+    x1, n1, x2, n2, delta = _arrays(x1, n1, x2, n2, delta)
+    p1, p2 = x1 / n1, x2 / n2
+    theta = n2 / n1
+    a = 1 + theta
+    b = -(1 + theta + p1 + theta * p2 + delta * (theta + 2))
+    c = delta * delta + delta * (2 * p1 + theta + 1) + p1 + theta * p2
+    d = -p1 * delta * (1 + delta)
+    v = b ** 3 / (27 * a ** 3) - b * c / (6 * a * a) + d / (2 * a)
+    u = np.where(v >= 0, 1.0, -1.0) * np.sqrt(np.maximum(b * b / (9 * a * a) - c / (3 * a), 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cos_arg = np.where(u != 0, v / u ** 3, 0.0)
+    w = (np.pi + np.arccos(np.clip(cos_arg, -1.0, 1.0))) / 3
+    q1 = np.clip(2 * u * np.cos(w) - b / (3 * a), 0.0, 1.0)
+    q2 = np.clip(q1 - delta, 0.0, 1.0)
+    return q1, q2
+
+
+def restricted_ratio(x1, n1, x2, n2, rho):
+    """Maximum-likelihood rates (p1, p2) subject to ``p1 = rho · p2`` (the smaller root of
+    ``N·rho·p2² − (n1·rho + x1 + n2 + x2·rho)·p2 + x1 + x2 = 0``)."""
+    x1, n1, x2, n2, rho = _arrays(x1, n1, x2, n2, rho)
+    a = (n1 + n2) * rho
+    b = -(n1 * rho + x1 + n2 + x2 * rho)
+    c = x1 + x2
+    q2 = (-b - np.sqrt(np.maximum(b * b - 4 * a * c, 0.0))) / (2 * a)
+    q2 = np.clip(q2, 0.0, 1.0)
+    return np.clip(rho * q2, 0.0, 1.0), q2
+
+
+def _scas(s, var, mu3, cc):
+    """The skewness-corrected score statistic from the score ``s``, its null variance and
+    third moment, after a continuity correction ``cc`` towards 0."""
+    CALLS["statistic"] += 1
+    s = np.sign(s) * np.maximum(np.abs(s) - cc, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd = np.sqrt(var)
+        z = np.where(sd > 0, s / sd, np.where(s > 0, np.inf, np.where(s < 0, -np.inf, 0.0)))
+        g = np.where(sd > 0, mu3 / (6 * var * sd), 0.0)
+        disc = 1 + 4 * g * (g + z)
+        # Cornish–Fisher: z = T + g (T² − 1), solved for the normal deviate T.  Where the
+        # quadratic has no real root the skewness is too strong to correct: keep z.
+        corrected = (-1 + np.sqrt(np.maximum(disc, 0.0))) / (2 * g)
+        use = (np.abs(g) > 1e-12) & (disc >= 0) & np.isfinite(z) & SKEWNESS
+        t = np.where(use, corrected, z)
+    return t
+
+
+def statistic_difference(x1, n1, x2, n2, delta):
+    """Skewness- and continuity-corrected Miettinen–Nurminen statistic for
+    ``H0: p1 − p2 = delta``: large and positive when the observed gap is above ``delta``."""
+    x1, n1, x2, n2, delta = _arrays(x1, n1, x2, n2, delta)
+    q1, q2 = restricted_difference(x1, n1, x2, n2, delta)
+    big_n = n1 + n2
+    var = (q1 * (1 - q1) / n1 + q2 * (1 - q2) / n2) * big_n / np.maximum(big_n - 1, 1)
+    mu3 = q1 * (1 - q1) * (1 - 2 * q1) / n1 ** 2 - q2 * (1 - q2) * (1 - 2 * q2) / n2 ** 2
+    cc = CONTINUITY * (1 / n1 + 1 / n2) / 2
+    return _scas(x1 / n1 - x2 / n2 - delta, var, mu3, cc)
+
+
+def statistic_ratio(x1, n1, x2, n2, rho):
+    """The same for ``H0: p1 / p2 = rho``: the score is ``p̂1 − rho·p̂2``."""
+    x1, n1, x2, n2, rho = _arrays(x1, n1, x2, n2, rho)
+    q1, q2 = restricted_ratio(x1, n1, x2, n2, rho)
+    big_n = n1 + n2
+    var = (q1 * (1 - q1) / n1 + rho ** 2 * q2 * (1 - q2) / n2) * big_n / np.maximum(big_n - 1, 1)
+    mu3 = q1 * (1 - q1) * (1 - 2 * q1) / n1 ** 2 - rho ** 3 * q2 * (1 - q2) * (1 - 2 * q2) / \
+        n2 ** 2
+    cc = CONTINUITY * (1 / n1 + rho / n2) / 2
+    return _scas(x1 / n1 - rho * x2 / n2, var, mu3, cc)
+
+
+def p_greater_difference(x1, n1, x2, n2, delta):
+    """One-sided p-value for ``H1: p1 − p2 > delta``."""
+    delta = np.asarray(delta, float)
+    p = stats.norm.sf(statistic_difference(x1, n1, x2, n2, np.clip(delta, -1 + 1e-12,
+                                                                   1 - 1e-12)))
+    return np.where(delta >= 1, 1.0, np.where(delta <= -1, 0.0, p))
+
+
+def p_less_difference(x1, n1, x2, n2, delta):
+    """One-sided p-value for ``H1: p1 − p2 < delta``."""
+    delta = np.asarray(delta, float)
+    p = stats.norm.cdf(statistic_difference(x1, n1, x2, n2, np.clip(delta, -1 + 1e-12,
+                                                                    1 - 1e-12)))
+    return np.where(delta >= 1, 0.0, np.where(delta <= -1, 1.0, p))
+
+
+def p_greater_ratio(x1, n1, x2, n2, rho):
+    """One-sided p-value for ``H1: p1 / p2 > rho`` (rho > 0)."""
+    rho = np.asarray(rho, float)
+    return np.where(rho <= 0, 0.0, stats.norm.sf(statistic_ratio(x1, n1, x2, n2,
+                                                                 np.maximum(rho, 1e-300))))
+
+
+def p_less_ratio(x1, n1, x2, n2, rho):
+    """One-sided p-value for ``H1: p1 / p2 < rho`` (rho > 0)."""
+    rho = np.asarray(rho, float)
+    return np.where(rho <= 0, 1.0, stats.norm.cdf(statistic_ratio(x1, n1, x2, n2,
+                                                                  np.maximum(rho, 1e-300))))
+
+
+def _invert(statistic, lo, hi, target, log: bool = False):
+    """Vectorised bisection: the parameter where the (decreasing) statistic equals
+    ``target``, between ``lo`` and ``hi``.  One loop for every comparison at once."""
+    a, b = (np.log(lo), np.log(hi)) if log else (lo, hi)
+    for _ in range(BISECTION_STEPS):
+        mid = (a + b) / 2
+        above = statistic(np.exp(mid) if log else mid) > target
+        a, b = np.where(above, mid, a), np.where(above, b, mid)
+    out = (a + b) / 2
+    return np.exp(out) if log else out
+
+
+def _both_limits(statistic, x1, n1, x2, n2, level, lo, hi, log: bool):
+    """Lower and upper limits in one bisection: the inputs are stacked twice, the lower
+    limit solving statistic = z and the upper statistic = −z."""
+    z = stats.norm.isf((1 - level) / 2)
+    x1, n1, x2, n2, z = np.broadcast_arrays(x1, n1, x2, n2, z)
+    k = x1.size
+    x1, n1, x2, n2 = (np.tile(v.ravel(), 2) for v in (x1, n1, x2, n2))
+    target = np.concatenate([z.ravel(), -z.ravel()])
+
+    def stat(theta):
+        return statistic(x1, n1, x2, n2, theta)
+    root = _invert(stat, np.full(2 * k, lo), np.full(2 * k, hi), target, log=log)
+    return root[:k].reshape(z.shape), root[k:].reshape(z.shape)
+
+
+def interval_difference(x1, n1, x2, n2, level):
+    """The two-sided ``level`` interval for ``p1 − p2`` that inverts the test: its lower
+    limit exceeds a margin exactly when the one-sided p-value is below ``(1 − level)/2``."""
+    lo, hi = _both_limits(statistic_difference, *_arrays(x1, n1, x2, n2, level),
+                          -1 + 1e-12, 1 - 1e-12, log=False)
+    return np.clip(lo, -1.0, 1.0), np.clip(hi, -1.0, 1.0)
+
+
+def interval_ratio(x1, n1, x2, n2, level):
+    """The same for ``p1 / p2``; the upper limit is infinite when the reference group has no
+    one with the outcome, the lower limit 0 when the group has none."""
+    lo, hi = _both_limits(statistic_ratio, *_arrays(x1, n1, x2, n2, level), 1e-9, 1e9,
+                          log=True)
+    lo = np.where(lo <= 1.01e-9, 0.0, lo)
+    hi = np.where(hi >= 0.99e9, np.inf, hi)
+    return lo, hi
