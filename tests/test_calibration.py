@@ -222,3 +222,27 @@ def test_the_consistency_test_rejects_a_miscalibrated_score(calibrated):
     ece = _measure(np.clip(p + 0.05, 0, 1), y)["groups"]["0"]["metrics"][
         "expected_calibration_error"]
     assert ece["p_value"] < 0.01 and ece["ci"][0] > 0
+
+
+def test_separable_scores_stop_the_slope_fit_at_once_with_a_reason():
+    """Perfectly separated outcomes give an infinite slope: reported, not iterated towards."""
+    from essex_standard.metrics import logistic
+
+    x = np.linspace(-3, 3, 200_001)
+    pos = (x > 0.5).astype(int)
+    calls = []
+    original = logistic._fit_line
+    logistic._fit_line = lambda *a, **k: calls.append(1) or original(*a, **k)
+    try:
+        fit = logistic.calibration_slope(1 / (1 + np.exp(-x)), pos, 1 - pos)
+    finally:
+        logistic._fit_line = original
+    assert fit.reason and "separates the outcomes" in fit.reason
+    assert calls == [], "no Newton iterations on separated data"
+    # Quasi-complete: the groups meet at one tied score level.
+    s = np.array([0.1, 0.3, 0.5, 0.7])
+    fit = logistic.calibration_slope(s, np.array([0, 0, 2, 5]), np.array([4, 3, 1, 0]))
+    assert fit.reason and "separates" in fit.reason
+    # Overlapping outcomes still fit.
+    fit = logistic.calibration_slope(s, np.array([1, 2, 2, 5]), np.array([4, 3, 1, 1]))
+    assert fit.reason is None and fit.params.size == 2

@@ -144,4 +144,33 @@ def calibration_slope(score: np.ndarray, pos: np.ndarray, neg: np.ndarray,
         x = logit(score)
     if len(np.unique(x)) < 2:
         return LogisticFit(np.array([]), np.array([]), "every score in the group is the same")
+    separated = separation(x, pos, neg)
+    if separated:
+        return LogisticFit(np.array([]), np.array([]), separated)
     return _fit_line(x, pos, n.astype(float), (0.0, 1.0), slope=True)
+
+
+def separation(x: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> str | None:
+    """Why the slope has no finite estimate, when the score separates the outcomes.
+
+    With one covariate and an intercept, the maximum-likelihood slope is infinite exactly when
+    some cut-off on the score puts everyone with the outcome on one side and everyone without
+    it on the other (complete separation), or on one side and at the cut-off itself
+    (quasi-complete separation; Albert & Anderson 1984).  Newton's method would then walk
+    towards infinity until its iteration cap, which on millions of distinct scores takes
+    minutes; one pass over the levels finds it instead.
+
+    >>> x = np.array([-2.0, -1.0, 1.0, 2.0])
+    >>> separation(x, np.array([0, 0, 3, 4]), np.array([5, 6, 0, 0]))[:32]
+    'the score separates the outcomes'
+    >>> separation(x, np.array([0, 1, 3, 4]), np.array([5, 6, 1, 0])) is None
+    True
+    """
+    has_pos, has_neg = pos > 0, neg > 0
+    lo_pos, hi_pos = x[has_pos].min(), x[has_pos].max()
+    lo_neg, hi_neg = x[has_neg].min(), x[has_neg].max()
+    if hi_neg <= lo_pos or hi_pos <= lo_neg:
+        return ("the score separates the outcomes (everyone with the outcome scored at or beyond "
+                "a cut-off that everyone without it is at or below), so the calibration slope is "
+                "infinite and not estimated")
+    return None
