@@ -37,9 +37,16 @@ def _display(path: Path) -> str:
 
 
 def read_table(
-    path: Path, columns: Iterable[str], text_columns: Iterable[str] = (), role: str = "data"
+    path: Path,
+    columns: Iterable[str],
+    text_columns: Iterable[str] = (),
+    role: str = "data",
+    optional: Iterable[str | None] = (),
 ) -> pd.DataFrame:
     """Read the named columns of a CSV or Parquet file, checking each one exists.
+
+    ``optional`` columns are read too when the file has them (the reference data's outcome and
+    score), found in the same header with the same separator as the required ones.
 
     Raises :class:`DataError` naming the file and the missing column (with the columns that do
     exist), or saying the file is empty.
@@ -66,6 +73,7 @@ def read_table(
             sep = sniff_separator(path)
             header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", sep=sep).columns
             _check_columns(shown, wanted, list(header), role)
+            wanted += [c for c in dict.fromkeys(optional) if c and c in header and c not in wanted]
             frame = pd.read_csv(
                 path,
                 sep=sep,
@@ -84,6 +92,7 @@ def read_table(
                 ) from None
             names = pq.read_schema(path).names
             _check_columns(shown, wanted, names, role)
+            wanted += [c for c in dict.fromkeys(optional) if c and c in names and c not in wanted]
             frame = pd.read_parquet(path, columns=wanted)
             for c in text:
                 if c in frame:

@@ -39,11 +39,19 @@ def command(config: Path, out_dir: Path) -> None:
     from ..pipeline import audit
 
     result = audit(config)
+    warn_notes(result.doc)
     written = write_outputs(result, out_dir)
     click.echo(summary_text(result))
     click.echo("Wrote:")
     for path in written:
         click.echo(f"  {path}")
+
+
+def warn_notes(doc: dict) -> None:
+    """Print on stderr what the audit could not measure because of its input (results.json
+    ``notes``), so that nothing is dropped without a word on the console either."""
+    for note in doc.get("notes", []):
+        click.echo(f"warning: {note}", err=True)
 
 
 def summary_text(result) -> str:
