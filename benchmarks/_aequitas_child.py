@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _peer_data import make_frame  # noqa: E402
+from _peer_data import make_frame
 
 REFERENCE = {"ethnicity": "White", "sex": "F"}
 

@@ -69,7 +69,7 @@ def _same(a: Any, b: Any, where: str = "") -> None:
             _same(a[k], b[k], f"{where}/{k}")
     elif isinstance(a, list):
         assert isinstance(b, list) and len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             _same(x, y, f"{where}[{i}]")
     elif isinstance(a, float) and isinstance(b, float):
         assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or a == b, (where, a, b)
