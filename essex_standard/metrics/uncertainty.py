@@ -22,16 +22,21 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 
 @lru_cache(maxsize=256)
 def z_value(level: float) -> float:
     """Two-sided normal quantile for a confidence level, e.g. 1.96 for 0.95.
 
-    Cached: an audit asks for the same few levels thousands of times.
+    Cached: an audit asks for the same few levels thousands of times.  A miss (the Standard
+    asks for many adjusted levels) calls ``special.ndtri`` directly: the very function behind
+    ``stats.norm.ppf``, bit for bit, without its ~0.3 ms of argument checking per call.
+
+    >>> z_value(0.95) == float(stats.norm.ppf(0.975))
+    True
     """
-    return float(stats.norm.ppf(0.5 + level / 2))
+    return float(special.ndtri(0.5 + level / 2))
 
 
 def wilson(numerator, denominator, level: float = 0.95):
