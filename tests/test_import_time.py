@@ -48,3 +48,13 @@ def test_public_api_is_still_reachable():
     new = _modules_after("from essex_standard import EssexStandardError")["new"]
     assert "essex_standard.errors" in new
     assert not {m.split(".")[0] for m in new} & set(HEAVY)
+
+
+def test_the_api_loads_pandas_but_not_scipy_or_the_renderers():
+    """``audit_frame`` takes a pandas DataFrame, so pandas may load with it; scipy, the
+    reports' libraries and the model loaders wait until an audit or a report needs them."""
+    new = _modules_after("from essex_standard import audit_frame, audit, AuditResult")["new"]
+    later = {"scipy", "sklearn", "matplotlib", "weasyprint", "jinja2", "jsonschema", "skops",
+             "fairlearn", "aif360"}
+    assert not {m.split(".")[0] for m in new} & later, sorted(
+        {m.split(".")[0] for m in new} & later)
