@@ -131,21 +131,25 @@ def notes(ref: ReferenceData, outcomes_audited: bool, score_audited: bool) -> li
 
     >>> ref = ReferenceData(None, None, None, None, "the reference data (ref.csv)",
     ...                     {"base_rate": "the reference data has no outcome column 'y'"})
-    >>> notes(ref, outcomes_audited=True, score_audited=False)[0][:40]
-    'Outcome drift (the base rate and calibra'
+    >>> print(*notes(ref, outcomes_audited=True, score_audited=False))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Outcome drift (the base rate and calibration-in-the-large) was not measured: the reference
+    data (ref.csv) has no outcome column 'y'. Add the outcome column to the reference data to
+    measure it.
     """
-    m = ref.missing
+    # "the reference data has no ..." → "the reference data (ref.csv) has no ...": name the file
+    m = {k: v.replace("the reference data", ref.source, 1) for k, v in ref.missing.items()}
     out = []
     if outcomes_audited and "base_rate" in m:
         out.append(f"Outcome drift (the base rate and calibration-in-the-large) was not "
-                   f"measured: {m['base_rate']} ({ref.source}). Add the outcome column to the "
-                   "reference data to measure it.")
+                   f"measured: {m['base_rate']}. Add the outcome column to the reference data "
+                   "to measure it.")
     if score_audited and "score" in m:
-        out.append(f"Score drift was not measured: {m['score']} ({ref.source}). Add the score "
-                   "column to the reference data, or give the model, to measure it.")
+        out.append(f"Score drift was not measured: {m['score']}. Add the score column to the "
+                   "reference data, or give the model, to measure it.")
     if "predicted_rate" in m:
         out.append(f"Drift of the predicted (flagged) rate was not measured: "
-                   f"{m['predicted_rate']} ({ref.source}).")
+                   f"{m['predicted_rate']}.")
     return out
 
 
