@@ -63,16 +63,18 @@ def check_path(path: Path, role: str = "data", key: str = "data.path") -> str:
 
 def read_table(
     path: Path, columns: Iterable[str], text_columns: Iterable[str] = (), role: str = "data",
-    missing_values: Iterable[str] = (),
+    missing_values: Iterable[str] = (), optional: Iterable[str | None] = (),
 ) -> pd.DataFrame:
     """Read the named columns of a CSV or Parquet file, checking each one exists.
 
     Only an empty cell is missing, plus the tokens in ``missing_values``
     (``data.missing_values``): pandas' own list (``None``, ``NA``, ``null``...) would turn a
     religion recorded as "None" into "not recorded".  Spaces after a separator are dropped
-    in every column alike (Adult's ``", >50K"``).  Raises :class:`DataError` naming the
-    file and the problem: a missing or duplicated column, a row with the wrong number of
-    fields (naming the line), an over-long header, an empty file.
+    in every column alike (Adult's ``", >50K"``).  ``optional`` columns are read too when the
+    file has them (the reference data's outcome and score), found in the same header with the
+    same separator as the required ones.  Raises :class:`DataError` naming the file and the
+    problem: a missing or duplicated column, a row with the wrong number of fields (naming the
+    line), an over-long header, an empty file.
     """
     import pandas as pd
 
@@ -94,6 +96,7 @@ def read_table(
             sep, header = read_header(path, shown_path, role)
             _check_columns(shown_path, wanted, header, role)
             check_field_counts(path, sep, len(header), shown_path, role)
+            wanted += [c for c in dict.fromkeys(optional) if c and c in header and c not in wanted]
             frame = pd.read_csv(
                 path,
                 sep=sep,
@@ -120,6 +123,7 @@ def read_table(
                 raise DataError(f"{shown_path}: the column name {shown(twice[0], 40)} appears "
                                 "more than once. Rename one; the audit will not guess which one "
                                 "is meant.")
+            wanted += [c for c in dict.fromkeys(optional) if c and c in names and c not in wanted]
             frame = pd.read_parquet(path, columns=wanted)
             for c in text:
                 if c in frame:

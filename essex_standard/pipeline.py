@@ -68,6 +68,10 @@ def _notes(data: AuditData, cfg: AuditConfig) -> list[str]:
                 f"'{grouping.name}' has only one group ({grouping.labels[0]!r}) in the data, so "
                 "there is nothing to compare it with: its fairness criteria cannot be assessed."
             )
+    if data.reference is not None:
+        from .reference import notes as reference_notes
+
+        notes += reference_notes(data.reference, data.y_true is not None, data.y_score is not None)
     return notes
 
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .io import read_table
 from .predictions import binary_column, score_column
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .config import AuditConfig
 
 
@@ -34,29 +35,21 @@ class ReferenceData:
     missing: dict[str, str] = field(default_factory=dict)
 
 
-def _header(path) -> list[str]:
-    if path.suffix.lower() == ".csv":
-        return list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
-    import pyarrow.parquet as pq
-
-    return list(pq.read_schema(path).names)
-
-
 def load_reference(
     cfg: AuditConfig, features: list[str], effective_threshold: float | None
 ) -> ReferenceData:
-    """Read ``data.reference``: required features and protected columns, optional labels/scores."""
+    """Read ``data.reference``: required features and protected columns, optional labels/scores.
+
+    The file goes through the same reader as the data file (:func:`io.read_table`), so a
+    semicolon-, tab- or pipe-separated reference is read exactly like a comma-separated one.
+    """
     path = cfg.data.reference
     assert path is not None
     d = cfg.data
-    protected = [p.column for p in cfg.protected]
-    required = _required(cfg, features)
-    try:
-        present = set(_header(path)) if path.is_file() else set()
-    except (OSError, ValueError, ImportError):  # read_table below names the problem
-        present = set()
-    optional = [c for c in (d.y_true, d.y_score, d.y_pred, d.time) if c and c in present]
-    frame = read_table(path, required + optional, text_columns=protected, role="reference data")
+    frame = read_table(path, _required(cfg, features),
+                       text_columns=[p.column for p in cfg.protected], role="reference data",
+                       missing_values=d.missing_values,
+                       optional=[d.y_true, d.y_score, d.y_pred, d.time])
     return reference_from_frame(frame, cfg, features, effective_threshold,
                                 f"the reference data ({path.name})")
 
@@ -91,7 +84,8 @@ def reference_from_frame(
     if d.y_true and d.y_true in frame:
         y_true = binary_column(frame[d.y_true], d.positive_label, src, "outcome")
     else:
-        missing["base_rate"] = f"the reference data has no outcome column '{d.y_true}'"
+        missing["base_rate"] = (f"the reference data has no outcome column '{d.y_true}'"
+                                if d.y_true else "no outcome is audited")
     y_score, y_pred = _reference_predictions(frame, cfg, src, effective_threshold, missing)
     return ReferenceData(frame, y_true, y_score, y_pred, src, missing)
 
@@ -127,6 +121,37 @@ def _reference_predictions(
         y_pred = None
         missing["predicted_rate"] = "the reference data has neither predictions nor a score"
     return y_score, y_pred
+
+
+def notes(ref: ReferenceData, outcomes_audited: bool, score_audited: bool) -> list[str]:
+    """What drift could not measure because the *reference data* lacks it, for results.json
+    ``notes`` (shown in the reports and printed by the CLI as warnings).
+
+    A reference file without the outcome column must not make outcome drift vanish without a
+    word.  What the audited data itself lacks is noted elsewhere, so it is not repeated here.
+
+    >>> ref = ReferenceData(None, None, None, None, "the reference data (ref.csv)",
+    ...                     {"base_rate": "the reference data has no outcome column 'y'"})
+    >>> print(*notes(ref, outcomes_audited=True, score_audited=False))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Outcome drift (the base rate and calibration-in-the-large) was not measured: the reference
+    data (ref.csv) has no outcome column 'y'. Add the outcome column to the reference data to
+    measure it.
+    """
+    # "the reference data has no ..." → "the reference data (ref.csv) has no ...": name the file
+    m = {k: v.replace("the reference data", ref.source, 1) for k, v in ref.missing.items()}
+    out = []
+    if outcomes_audited and "base_rate" in m:
+        out.append(f"Outcome drift (the base rate and calibration-in-the-large) was not "
+                   f"measured: {m['base_rate']}. Add the outcome column to the reference data "
+                   "to measure it.")
+    if score_audited and "score" in m:
+        out.append(f"Score drift was not measured: {m['score']}. Add the score column to the "
+                   "reference data, or give the model, to measure it.")
+    if "predicted_rate" in m:
+        out.append(f"Drift of the predicted (flagged) rate was not measured: "
+                   f"{m['predicted_rate']}.")
+    return out
 
 
 def describe(ref: ReferenceData) -> dict[str, Any]:

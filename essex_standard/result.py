@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,23 +40,29 @@ def tool_record() -> dict[str, Any]:
     >>> sorted(tool_record()["libraries"])
     ['numpy', 'pandas', 'python', 'scikit-learn', 'scipy']
     """
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
     from ._version import __version__
 
-    libraries = {"python": platform.python_version()}
-    for name in _RECORDED_LIBRARIES:
-        try:
-            libraries[name] = version(name)
-        except PackageNotFoundError:  # pragma: no cover - all are install requirements
-            libraries[name] = "not installed"
     return {
         "name": "essex-standard",
         "version": __version__,
         "float_digits": FLOAT_DIGITS,
-        "libraries": libraries,
+        "libraries": dict(_library_versions()),
     }
+
+
+@lru_cache(maxsize=1)
+def _library_versions() -> tuple[tuple[str, str], ...]:
+    """Read once per process: each lookup parses a package's METADATA file (~5 ms per audit)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    libraries = [("python", platform.python_version())]
+    for name in _RECORDED_LIBRARIES:
+        try:
+            libraries.append((name, version(name)))
+        except PackageNotFoundError:  # pragma: no cover - all are install requirements
+            libraries.append((name, "not installed"))
+    return tuple(libraries)
 
 
 def round_floats(obj: Any, digits: int = FLOAT_DIGITS) -> Any:
@@ -275,12 +282,17 @@ def load_schema() -> dict[str, Any]:
     return json.loads(schema_path(SCHEMA_FILE).read_text(encoding="utf-8"))
 
 
-def validate(doc: Mapping[str, Any], source: str = "results") -> None:
-    """Validate a results document against the shipped JSON Schema."""
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    """Built once per process: ``write_outputs`` and ``save``/``load`` each validate."""
     import jsonschema
 
-    schema = load_schema()
-    validator = jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(load_schema())
+
+
+def validate(doc: Mapping[str, Any], source: str = "results") -> None:
+    """Validate a results document against the shipped JSON Schema."""
+    validator = _validator()
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]

@@ -76,6 +76,7 @@ def command(config: Path, out_dir: Path, only: str | None, quiet: bool) -> None:
                      else "nothing was changed")
             click.echo(f"Stopped ({what}): {state} in {out_dir}.", err=True)
             raise click.exceptions.Exit(2) from None
+    warn_notes(result.doc)
     click.echo(summary_text(result))
     click.echo("Wrote:")
     for path in written:
@@ -106,6 +107,13 @@ def _stop_on_signals() -> Iterator[list[int]]:
         yield received
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def warn_notes(doc: dict) -> None:
+    """Print on stderr what the audit could not measure because of its input (results.json
+    ``notes``), so that nothing is dropped without a word on the console either."""
+    for note in doc.get("notes", []):
+        click.echo(f"warning: {note}", err=True)
 
 
 def summary_text(result) -> str:

@@ -13,7 +13,11 @@ def _load_doc(target: Path) -> dict:
 
     if target.suffix.lower() == ".json":
         return AuditResult.load(target).doc
-    return audit(target).doc
+    from .audit import warn_notes
+
+    doc = audit(target).doc
+    warn_notes(doc)
+    return doc
 
 
 @click.command(name="gate")

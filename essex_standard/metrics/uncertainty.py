@@ -32,16 +32,23 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 
 @lru_cache(maxsize=256)
 def z_value(level: float) -> float:
     """Two-sided normal quantile for a confidence level, e.g. 1.96 for 0.95.
 
-    Cached: an audit asks for the same few levels thousands of times.
+    Cached: an audit asks for the same few levels thousands of times.  A miss (the Standard
+    asks for many adjusted levels) calls ``special.ndtri`` directly: the very function behind
+    ``stats.norm.ppf``, bit for bit, without its ~0.3 ms of argument checking per call.
+
+    >>> from scipy import stats
+    >>> z_value(0.95) == float(stats.norm.ppf(0.975))
+    True
     """
-    return float(stats.norm.ppf(0.5 + level / 2))
+    from scipy import special  # not at the top: importing the pipeline stays light
+
+    return float(special.ndtri(0.5 + level / 2))
 
 
 @lru_cache(maxsize=64)
@@ -170,6 +177,8 @@ def two_proportion_p_value(x1, n1, x2, n2):
 
     When the pooled rate is 0 or 1 both observed rates are equal, and the p-value is 1.
     """
+    from scipy import stats
+
     x1, n1, x2, n2 = (np.asarray(v, float) for v in (x1, n1, x2, n2))
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = (x1 + x2) / (n1 + n2)
