@@ -54,6 +54,8 @@ def z_value(level: float) -> float:
 @lru_cache(maxsize=64)
 def _poisson_lower(level: float) -> np.ndarray:
     """``½·χ²(1 − level; 2k)`` for k = 0..3: the one-sided Poisson lower limit of k events."""
+    from scipy import stats
+
     return np.array([0.0, *(float(stats.gamma.ppf(1 - level, k)) for k in (1, 2, 3))])
 
 
