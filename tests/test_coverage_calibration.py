@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from essex_standard.bin_tables import calibration_table
 from essex_standard.groups import make_grouping
 from essex_standard.metrics import calibration_error as ce
 from essex_standard.metrics import coverage_calibration as cc
@@ -74,16 +75,21 @@ def test_folded_normal_moments_match_scipy():
 
 
 def test_noise_model_matches_a_row_level_computation():
-    counts, sum_p, sum_sq, _ = cc.simulated_tables(97, cc.shift(0.02), sims=1, seed=5)
-    a, b = ce.noise_model(counts[0], sum_p[0], sum_sq[0])
-    # rows rebuilt with the same generator
-    p = np.sort(np.random.default_rng(5).uniform(0.1, 0.9, (1, 97)), axis=1)[0]
-    starts = np.linspace(0, 97, 11).round().astype(int)
-    sd = [np.sqrt(np.sum(p[s:e] * (1 - p[s:e]))) / (e - s) for s, e in zip(starts[:-1],
-                                                                          starts[1:])]
-    w = np.diff(starts) / 97
-    assert float(a) == pytest.approx(float(np.sum(w * sd)), rel=1e-10)
-    assert float(b) == pytest.approx(float(np.sqrt(np.sum((w * sd) ** 2))), rel=1e-10)
+    """From the audit's own bin table (two groups), against the rows."""
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.05, 0.95, 500)
+    y = (rng.random(500) < p).astype(np.int64)
+    codes = (rng.random(500) < 0.3).astype(np.int64)
+    table = calibration_table(codes, 2, p, y, 10)
+    a, b = ce.noise_model(table.counts, table.sum_p, table.sum_sq)
+    for g in (0, 1):
+        pg = p[codes == g]
+        edges = np.percentile(pg, np.linspace(0, 100, 11))
+        bins = np.searchsorted(edges[1:-1], pg)
+        w_sd = np.array([np.sqrt(np.sum(pg[bins == k] * (1 - pg[bins == k]))) / len(pg)
+                         for k in range(10)])
+        assert float(a[g]) == pytest.approx(float(w_sd.sum()), rel=1e-9)
+        assert float(b[g]) == pytest.approx(float(np.sqrt(np.sum(w_sd**2))), rel=1e-9)
 
 
 def test_upper_limit_inverts_the_one_sided_test():
