@@ -55,6 +55,14 @@ MCE_NO_INTERVAL = (
 )
 
 
+BELOW_NOISE = (
+    "this error is smaller than noise alone usually gives a perfectly calibrated model with "
+    "these bins, so the upper limit (the test's) falls below the estimate, down to 0 in at "
+    "most 2.5% of audits of a calibrated model: read it as no sign of miscalibration, not as "
+    "proof of perfect calibration"
+)
+
+
 def ece_from_cells(counts: np.ndarray, sum_p: np.ndarray) -> np.ndarray:
     """Expected calibration error of ``(..., B, 2)`` tables: ``Σ_b |positives_b − Σp_b| / n``.
 
@@ -199,4 +207,6 @@ def error_entry(value: float, null: np.ndarray, level: float, *, a: float | None
     entry["noise_model"] = {"sum_w_sd": float(a), "root_sum_w2_var": float(b)}
     low, high, _ = ece_interval(value, a, b, null if len(null) else None, level)
     entry["ci"] = [float(low), float(high)]
+    if a > 0 and high < value:
+        entry["ci_note"] = BELOW_NOISE
     return entry
