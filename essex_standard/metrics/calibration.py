@@ -183,10 +183,10 @@ def _group_metrics(
         reason = "undefined: nobody in this group"
         return {name: _undefined(reason) for name in METRIC_NAMES}
     metrics: dict[str, Any] = {}
-    a, b = noise_model(counts, sum_p, table.sum_sq[g])
+    model = noise_model(counts, sum_p, table.sum_sq[g])
     metrics["expected_calibration_error"] = error_entry(
-        float(ece_from_cells(counts, sum_p)), reps["ece_null"][:, g], level, a=float(a),
-        b=float(b))
+        float(ece_from_cells(counts, sum_p)), reps["ece_null"][:, g], level,
+        model=(float(model[0]), float(model[1]), float(model[2])))
     metrics["maximum_calibration_error"] = error_entry(
         float(mce_from_cells(counts, sum_p)), reps["mce_null"][:, g], level)
     brier = _clt_entry(float(table.sum_sq[g].sum()), float(table.sum_quad[g].sum()), n, level)

@@ -74,7 +74,7 @@ def ece_limits_of_tables(counts: np.ndarray, sum_p: np.ndarray, sum_sq: np.ndarr
     """The published interval of every table in a batch (redraws under perfect calibration
     as in ``calibration._bootstrap``: each bin's positives Binomial(n_b, mean predicted_b))."""
     value = ece_from_cells(counts, sum_p)
-    a, b = noise_model(counts, sum_p, sum_sq)
+    a, b, t3 = noise_model(counts, sum_p, sum_sq)
     null = None
     if replicates:
         rng = np.random.default_rng(seed)
@@ -83,7 +83,7 @@ def ece_limits_of_tables(counts: np.ndarray, sum_p: np.ndarray, sum_sq: np.ndarr
         pos = rng.binomial(n_b, expected, size=(replicates, *n_b.shape))
         gap = np.abs(pos - sum_p.sum(axis=-1))
         null = gap.sum(axis=-1) / n_b.sum(axis=-1)
-    low, high, _ = ece_interval(value, a, b, null, level)
+    low, high, _ = ece_interval(value, a, b, t3, null, level)
     return low, high
 
 

@@ -170,10 +170,10 @@ class Rescaled(Estimator):
     p_value: float | None = None
     #: (mean, sd) of the statistic under noise alone (``chance_level``, ``chance_sd``).
     noise: tuple[float, float] | None = None
-    #: An ECE's ``noise_model`` (``sum_w_sd``, ``root_sum_w2_var``): its upper limit and the
-    #: p-value of "below a margin" come from the test the audit inverted, at any level
-    #: (:mod:`essex_standard.metrics.calibration_error`), not from stretching.
-    upper_model: tuple[float, float] | None = None
+    #: An ECE's ``noise_model`` (``sum_w_sd``, ``root_sum_w2_var``, ``sum_w3_sd3``): its upper
+    #: limit and the p-value of "below a margin" come from the test the audit inverted, at
+    #: any level (:mod:`essex_standard.metrics.calibration_error`), not from stretching.
+    upper_model: tuple[float, float, float] | None = None
     method: str = "stored interval rescaled by the ratio of normal quantiles"
 
     def _se(self) -> tuple[float, float]:

@@ -122,14 +122,16 @@ def _estimator_for_value(
         null = _number(entry.get("null_value"))
         mean, sd = _number(entry.get("chance_level")), _number(entry.get("chance_sd"))
         model = entry.get("noise_model")
-        a, b = ((_number(model.get("sum_w_sd")), _number(model.get("root_sum_w2_var")))
-                if isinstance(model, Mapping) else (None, None))
+        a, b, t3 = ((_number(model.get("sum_w_sd")), _number(model.get("root_sum_w2_var")),
+                     _number(model.get("sum_w3_sd3"))) if isinstance(model, Mapping)
+                    else (None, None, None))
         return Rescaled(float(value), float(ci[0]), float(ci[1]), level, domain(metric),
                         null_value=null,
                         p_value=_number(entry.get("p_value")) if null is not None else None,
                         noise=(mean, sd) if null is not None and mean is not None
                         and sd is not None else None,
-                        upper_model=(a, b) if a is not None and b is not None else None)
+                        upper_model=(a, b, t3) if a is not None and b is not None
+                        and t3 is not None else None)
     return None
 
 
