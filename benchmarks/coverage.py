@@ -100,7 +100,7 @@ def rows(quick: bool) -> list[tuple[str, str, cv.Coverage]]:
     add("ECE gap above chance (bootstrap)", "200 vs 2,000, both calibrated, true 0",
         cv.ece_gap_coverage(200, 2000, sims=sims))
     add("expected calibration error, whole audit", "n=200, true risk = score + 0.05",
-        cv.ece_coverage(200, 0.05, sims=sims, replicates=200))
+        cv.ece_coverage(200, 0.05, sims=int(2000 * s), replicates=200))
     sims = int(4000 * s)
     for n in (60, 100, 300, 2000):
         for name, risk in ECE_SETTINGS.items():
@@ -125,8 +125,8 @@ def markdown(results: list[tuple[str, str, cv.Coverage]], seconds: float) -> str
         "interval (excluded from the others). Rates, differences and ratios are exact "
         "enumerations over every possible count; the rest are simulations (the number is "
         "given in `benchmarks/coverage.py`; the Monte Carlo standard error is at most 0.3 "
-        "points for the closed forms, 0.35 for ECE and about 1 point for the whole-audit "
-        "rows). Fast versions of the same checks run in `tests/test_coverage.py` and "
+        "points for the closed forms, 0.35 for ECE and about 1 point for "
+        "the ECE gap). Fast versions of the same checks run in `tests/test_coverage.py` and "
         "`tests/test_coverage_calibration.py`. Methods: [metrics.md](metrics.md), "
         "[calibration.md](calibration.md).",
         "",

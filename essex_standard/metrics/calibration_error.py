@@ -17,7 +17,7 @@ it hold for every spread and exact at that one:
   the observed value: the inversion of a one-sided test, exact for an even spread (a
   constant shift of risk);
 * **lower limit** — the estimate minus the upper quantile of the error noise alone gives
-  (bin by bin ``|d̂_b| ≤ |d_b| + |noise_b|``), exact when the error sits in one bin.
+  (bin by bin ``|d̂_b| ≤ |d_b| + |noise_b|``), close to exact when the error sits in one bin.
 
 A true ECE of 0 can err only in the lower tail, so a two-sided 95% interval covers about
 97.5% there, and about 98% at a constant shift (the upper tail errs about 2%);
