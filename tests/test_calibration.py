@@ -71,7 +71,12 @@ def test_ece_and_mce_match_a_row_level_implementation(calibrated):
     assert m["expected_calibration_error"]["value"] == pytest.approx(
         np.dot(gaps, sizes) / len(p), abs=1e-12)
     assert m["maximum_calibration_error"]["value"] == pytest.approx(max(gaps), abs=1e-12)
-    assert m["expected_calibration_error"]["ci"] is None  # bootstrap: 0
+    # bootstrap: 0: the interval is still given (closed form from the bins' noise) and holds
+    # the estimate; MCE never has one
+    lo, hi = m["expected_calibration_error"]["ci"]
+    assert lo <= m["expected_calibration_error"]["value"] <= hi
+    assert m["maximum_calibration_error"]["ci"] is None
+    assert "no interval" in m["maximum_calibration_error"]["ci_note"]
 
 
 def test_reliability_table_matches_sklearn_calibration_curve_in_every_group(calibrated):

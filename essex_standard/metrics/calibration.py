@@ -4,8 +4,10 @@ All of it comes from two count tables per protected attribute (``bin_tables.py``
 ``group × equal-mass score bin × outcome`` table with sums of the score (reliability table,
 expected and maximum calibration error, Brier score, calibration-in-the-large) and the
 ``group × score level × outcome`` table (logistic calibration intercept and slope, fitted
-exactly on the cells).  ECE and MCE intervals come from resampling the cells of the first
-table within each group (a stratified bootstrap, no pass over rows).
+exactly on the cells).  ECE's interval is closed form from the bins' noise
+(``calibration_error.py``); its test of perfect calibration and the ECE gap between groups
+resample the cells of the first table within each group (no pass over rows).  MCE has no
+interval (a maximum over noisy bins: none covers).
 
 A score that is not a probability (e.g. a decile 1–10) gets a reliability table by score value
 only: the other metrics compare a predicted probability with an observed rate, and have no
@@ -32,6 +34,7 @@ from ..bin_tables import (
 from ..config import check_keys
 from ..errors import ConfigError
 from ..groups import Grouping
+from .calibration_error import ECE_METHOD, ece_from_cells, error_entry, mce_from_cells, noise_model
 from .fairness import child_rng
 from .logistic import EPS, LogisticFit, calibration_intercept, calibration_slope, logit
 from .uncertainty import multinomial_cells, wilson, z_value
@@ -62,13 +65,6 @@ NULL_TEST = (
 ECE_GAP_METHOD = (
     "difference of ECE above chance (each group's ECE minus the mean ECE of perfectly "
     "calibrated redraws); percentile spread of the cell bootstrap of the difference"
-)
-
-ECE_METHOD = (
-    "upper limit: percentile bootstrap of score-bin cells resampled within groups (bins "
-    "fixed), shifted by the bootstrap estimate of bias; lower limit: the estimate minus the "
-    "upper quantile of the error of perfectly calibrated redraws (noise alone), at least 0, "
-    "and 0 when the consistency test does not reject perfect calibration"
 )
 
 
@@ -107,49 +103,6 @@ def parse_options(raw: Any, src: str = "the config") -> CalibrationOptions:
 
 
 # --------------------------------------------------------------------------- statistics
-
-
-def ece_from_cells(counts: np.ndarray, sum_p: np.ndarray) -> np.ndarray:
-    """Expected calibration error of ``(..., B, 2)`` tables: ``Σ_b |positives_b − Σp_b| / n``.
-
-    That is ``Σ_b (n_b / n)·|observed_b − mean predicted_b|`` with equal-mass bins.
-    """
-    gap = np.abs(counts[..., 1] - sum_p.sum(axis=-1))
-    n = counts.sum(axis=(-2, -1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n > 0, gap.sum(axis=-1) / np.where(n > 0, n, 1), np.nan)
-
-
-def mce_from_cells(counts: np.ndarray, sum_p: np.ndarray) -> np.ndarray:
-    """Maximum calibration error: the largest ``|observed_b − mean predicted_b|`` over bins."""
-    n_b = counts.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.abs(counts[..., 1] - sum_p.sum(axis=-1)) / n_b
-    gap = np.where(n_b > 0, gap, -np.inf)
-    out = gap.max(axis=-1)
-    return np.where(np.isfinite(out), out, np.nan)
-
-
-def bias_shifted_interval(
-    estimate: float, replicates: np.ndarray, level: float, floor: float | None
-) -> tuple[list[float] | None, str | None]:
-    """Percentile interval shifted by the bootstrap bias, ``[q_lo − b, q_hi − b]``.
-
-    ECE is biased upwards (noise alone makes bins look miscalibrated), and the plain
-    percentile interval of a perfectly calibrated model excludes 0; removing the bootstrap
-    estimate of the bias ``b = mean(replicates) − estimate`` restores coverage.
-    """
-    values = replicates[np.isfinite(replicates)]
-    if len(replicates) == 0:
-        return None, "bootstrap is switched off (bootstrap: 0)"
-    if len(values) < 0.95 * len(replicates):
-        return None, "the statistic is undefined in too many bootstrap replicates"
-    bias = float(values.mean()) - estimate
-    alpha = (1 - level) / 2
-    lo, hi = np.quantile(values, [alpha, 1 - alpha]) - bias
-    if floor is not None:
-        lo, hi = max(floor, lo), max(floor, hi)
-    return [float(lo), float(hi)], None
 
 
 def _undefined(reason: str) -> dict[str, Any]:
@@ -230,10 +183,12 @@ def _group_metrics(
         reason = "undefined: nobody in this group"
         return {name: _undefined(reason) for name in METRIC_NAMES}
     metrics: dict[str, Any] = {}
-    for name, fn, key in (("expected_calibration_error", ece_from_cells, "ece"),
-                          ("maximum_calibration_error", mce_from_cells, "mce")):
-        value = float(fn(counts, sum_p))
-        metrics[name] = _error_entry(value, reps[key][:, g], reps[key + "_null"][:, g], level)
+    model = noise_model(counts, sum_p, table.sum_sq[g])
+    metrics["expected_calibration_error"] = error_entry(
+        float(ece_from_cells(counts, sum_p)), reps["ece_null"][:, g], level,
+        model=(float(model[0]), float(model[1]), float(model[2])))
+    metrics["maximum_calibration_error"] = error_entry(
+        float(mce_from_cells(counts, sum_p)), reps["mce_null"][:, g], level)
     brier = _clt_entry(float(table.sum_sq[g].sum()), float(table.sum_quad[g].sum()), n, level)
     metrics["brier_score"] = {**brier, "method": "mean squared error, normal-theory interval"}
     pos = float(counts[:, 1].sum())
@@ -267,46 +222,11 @@ METRIC_NAMES = (
 )
 
 
-def _error_entry(value: float, reps: np.ndarray, null: np.ndarray, level: float) -> dict[str, Any]:
-    """ECE or MCE with its interval, the level expected from chance alone and a test of
-    perfect calibration.
-
-    The upper limit is the bias-shifted bootstrap one.  The lower limit is the estimate minus
-    the upper ``(1 + level) / 2`` quantile of the error of perfectly calibrated redraws: bin by
-    bin, |observed − predicted| ≤ true gap + noise, so this bound holds whatever the true
-    miscalibration (the bias-shifted bootstrap limit does not: in a small group it sits above
-    a true error of 0.03 often enough to call it "over 0.05").  It is 0 when the data are
-    consistent with perfect calibration (the consistency-resampling test does not reject at
-    ``1 − level``).  ``null_value`` (0) and ``p_value`` declare that test, so the Standard
-    keeps an interval it recomputes at another level coherent with it.
-    """
-    ci, why = bias_shifted_interval(value, reps, level, floor=0.0)
-    entry: dict[str, Any] = {"value": value, "ci": ci, "method": ECE_METHOD}
-    if len(null):
-        p_value = float((1 + np.sum(null >= value - 1e-12)) / (len(null) + 1))
-        entry["p_value"] = p_value
-        entry["null_value"] = 0.0  # the value p_value tests: perfect calibration
-        entry["chance_level"] = float(np.mean(null))
-        entry["chance_sd"] = float(np.std(null, ddof=1)) if len(null) > 1 else 0.0
-        entry["test"] = NULL_TEST
-        if ci is not None:
-            # Observed error ≤ true error + the error noise alone gives (triangle inequality,
-            # bin by bin), so true error ≥ observed − the upper quantile of the noise-only
-            # error: a lower limit that holds whatever the true miscalibration, where the
-            # bias-shifted bootstrap limit overstates small groups' error.
-            noise = float(np.quantile(null, 1 - (1 - level) / 2))
-            low = 0.0 if p_value > 1 - level else max(0.0, value - noise)
-            entry["ci"] = [min(low, ci[1]), ci[1]]
-    if why:
-        entry["ci_reason"] = why
-    return entry
-
-
 def _bootstrap(
     table: CalibrationTable, replicates: int, rng: np.random.RandomState
 ) -> dict[str, np.ndarray]:
-    """ECE and MCE replicates, shape ``(replicates, G)``: cell resamples (``ece``, ``mce``) and
-    draws under perfect calibration (``ece_null``, ``mce_null``).
+    """ECE and MCE replicates, shape ``(replicates, G)``: cell resamples of ECE (``ece``, for
+    the gap between groups) and draws under perfect calibration (``ece_null``, ``mce_null``).
 
     Each resampled cell keeps its observed mean score, so the predicted side of a bin moves
     only through the mix of its cells; the outcome side moves fully.  Under perfect
@@ -316,7 +236,7 @@ def _bootstrap(
     G = table.counts.shape[0]
     if replicates == 0:
         empty = np.empty((0, G))
-        return {"ece": empty, "mce": empty, "ece_null": empty, "mce_null": empty}
+        return {"ece": empty, "ece_null": empty, "mce_null": empty}
     draws = multinomial_cells(table.counts, replicates, rng)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_p = np.where(table.counts > 0, table.sum_p / np.maximum(table.counts, 1), 0.0)
@@ -326,7 +246,7 @@ def _bootstrap(
     null_pos = rng.binomial(n_b, np.clip(expected, 0, 1), size=(replicates, *n_b.shape))
     null = np.stack([n_b - null_pos, null_pos], axis=-1)
     null_sum_p = np.broadcast_to(table.sum_p, null.shape)
-    return {"ece": ece_from_cells(draws, sum_p), "mce": mce_from_cells(draws, sum_p),
+    return {"ece": ece_from_cells(draws, sum_p),
             "ece_null": ece_from_cells(null, null_sum_p),
             "mce_null": mce_from_cells(null, null_sum_p)}
 
@@ -572,7 +492,7 @@ def measure_calibration(
             "logit_clip": EPS,
             "interval_methods": {
                 "expected_calibration_error": ECE_METHOD,
-                "maximum_calibration_error": ECE_METHOD,
+                "maximum_calibration_error": "none (a maximum over noisy bins; see ci_note)",
                 "reliability bin": "Wilson score",
                 "brier_score": "normal theory (mean of squared errors)",
                 "calibration_in_the_large": "normal theory (mean of y − p)",

@@ -21,7 +21,10 @@ that test: at any level whose α is below the p-value, the lower limit is the nu
 statistic that also records the mean and standard deviation of its value under noise alone
 (``chance_level``, ``chance_sd``: an ECE is at least its estimate minus the error noise alone
 gives) gets its lower limit from that noise distribution at every level, because a resampled
-p-value cannot go below 1/(replicates + 1), far above the α of an adjusted level.  Either way
+p-value cannot go below 1/(replicates + 1), far above the α of an adjusted level.  An ECE's
+``noise_model`` gives its upper limit (and the p-value of "below a margin") from the test the
+audit inverted, at every level: stretching would be wrong for it in small groups (its limits
+are not symmetric in the normal quantile).  Either way
 ``gate results.json`` needs no data.
 """
 
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ..metrics.calibration_error import ece_p_below, ece_upper_limit
 from ..metrics.uncertainty import z_value
 from . import score
 
@@ -166,6 +170,10 @@ class Rescaled(Estimator):
     p_value: float | None = None
     #: (mean, sd) of the statistic under noise alone (``chance_level``, ``chance_sd``).
     noise: tuple[float, float] | None = None
+    #: An ECE's ``noise_model`` (``sum_w_sd``, ``root_sum_w2_var``, ``sum_w3_sd3``): its upper
+    #: limit and the p-value of "below a margin" come from the test the audit inverted, at
+    #: any level (:mod:`essex_standard.metrics.calibration_error`), not from stretching.
+    upper_model: tuple[float, float, float] | None = None
     method: str = "stored interval rescaled by the ratio of normal quantiles"
 
     def _se(self) -> tuple[float, float]:
@@ -176,6 +184,8 @@ class Rescaled(Estimator):
         scale = z_value(level) / z_value(self.stored_level)
         lo = self.value - (self.value - self.low) * scale
         hi = self.value + (self.high - self.value) * scale
+        if self.upper_model is not None:
+            hi = float(ece_upper_limit(self.value, *self.upper_model, level))
         if self.noise is not None and self.null_value is not None:
             lo = max(self.null_value, self.value - noise_quantile(*self.noise, (1 + level) / 2))
         elif self.null_value is not None and self.p_value is not None \
@@ -206,6 +216,8 @@ class Rescaled(Estimator):
             return p
         if self.bounds is not None and self.bounds[1] < t:
             return 0.0
+        if self.upper_model is not None:
+            return float(ece_p_below(self.value, *self.upper_model, t))
         return _normal_p(t - self.value, se_hi)
 
     @classmethod

@@ -102,7 +102,7 @@ def _estimator_for_value(
     ``difference``) a MOVER-R ratio (or Newcombe difference) of two independent rates.
     Otherwise the stored interval is rescaled, keeping a declared null test coherent with
     it: ``null_value`` with the noise-only distribution (``chance_level``, ``chance_sd``), or
-    else with its ``p_value``.
+    else with its ``p_value``; an ECE's ``noise_model`` gives its upper limit's test.
     """
     value = entry.get("value")
     if value is None:
@@ -121,11 +121,17 @@ def _estimator_for_value(
     if ci:
         null = _number(entry.get("null_value"))
         mean, sd = _number(entry.get("chance_level")), _number(entry.get("chance_sd"))
+        model = entry.get("noise_model")
+        a, b, t3 = ((_number(model.get("sum_w_sd")), _number(model.get("root_sum_w2_var")),
+                     _number(model.get("sum_w3_sd3"))) if isinstance(model, Mapping)
+                    else (None, None, None))
         return Rescaled(float(value), float(ci[0]), float(ci[1]), level, domain(metric),
                         null_value=null,
                         p_value=_number(entry.get("p_value")) if null is not None else None,
                         noise=(mean, sd) if null is not None and mean is not None
-                        and sd is not None else None)
+                        and sd is not None else None,
+                        upper_model=(a, b, t3) if a is not None and b is not None
+                        and t3 is not None else None)
     return None
 
 
