@@ -300,3 +300,13 @@ def test_path_matches_are_split_into_attribute_group_and_metric():
     section = judge(doc, std)
     r6 = criterion({"standard": section}, "R6")
     assert "false positive rate widening, 0-4 (age_band)" in r6["reason"]
+
+
+def test_a_cached_standard_is_not_changed_by_an_audit_with_overrides(tmp_path):
+    """The parsed Standard is cached per process; one audit's overrides must not leak."""
+    before = load_standard().criterion("F2").measure.threshold
+    cfg = _cfg(tmp_path, standard={"overrides": {"F2": {"threshold": 0.05}}})
+    standard, _ = standard_for_config(cfg)
+    assert standard.criterion("F2").measure.threshold == 0.05
+    assert load_standard().criterion("F2").measure.threshold == before
+    assert load_standard() is load_standard()  # parsed once

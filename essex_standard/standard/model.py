@@ -9,6 +9,7 @@ Every validation error names the file, the line and the key.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -479,6 +480,18 @@ def load_standard(path: str | Path | None = None) -> Standard:
     except UnicodeDecodeError:
         raise StandardFileError(f"{file}: not a UTF-8 text file.") from None
     shown = f"checklists/{DEFAULT_FILE}" if bundled else str(path)
+    return _parse_cached(text, shown, bundled)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_cached(text: str, shown: str, bundled: bool) -> Standard:
+    """Parse a Standard once per process and content.
+
+    Parsing and checking the YAML costs ~50 ms, more than measuring a council-size audit; a
+    notebook or a benchmark audits many times against the same file.  The key is the file's
+    text itself, so an edited file is parsed afresh, and :class:`Standard` is frozen, so the
+    cached object cannot be changed by one audit under another.
+    """
     return parse_standard(text, shown, bundled=bundled)
 
 
