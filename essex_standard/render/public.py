@@ -15,6 +15,7 @@ from ..privacy import convention_text
 from ..result import AuditResult
 from .charts import Bar, bar_chart
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
+from .findings import public_findings, public_unexamined
 from .html import environment
 from .rules import current_why, override_sentence, overrides, plain_rule
 
@@ -184,7 +185,6 @@ def public_context(result: AuditResult) -> dict[str, Any]:
             "label": attribute_label(doc, attr),
             "reference": section["reference_group"],
             "rows": facts.table(attr),
-            "findings": facts.findings(attr),
         }
         if section.get("kind") == "intersection":
             intersections.append(entry)
@@ -194,7 +194,9 @@ def public_context(result: AuditResult) -> dict[str, Any]:
     overall = {m: facts.metric(None, None, m) for m in
                ("selection_rate", "base_rate", "false_positive_rate", "false_negative_rate",
                 "positive_predictive_value", "accuracy")}
-    findings = [f for a in attributes + intersections for f in a["findings"]]
+    judged = public_findings(doc, facts, w)
+    unexamined = public_unexamined(doc, facts)
+    calibration = facts.calibration_problems()
     return {
         "doc": doc,
         "model": model,
@@ -206,9 +208,15 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "overall_n": facts.overall_n(),
         "attributes": attributes,
         "intersections": intersections,
-        "findings": findings,
-        "findings_adjusted": facts.findings_adjusted,
-        "calibration_problems": facts.calibration_problems(),
+        "not_met": judged["not_met"],
+        "undecided": judged["undecided"],
+        "unexamined": unexamined,
+        # "What we found" in short: only what the judge found, never "no gaps" while a
+        # comparison is undecided or a group went unexamined.
+        "found": ("not judged" if not doc.get("standard") else
+                  "not met" if judged["not_met"] or calibration else
+                  "unsure" if judged["undecided"] or unexamined else "none"),
+        "calibration_problems": calibration,
         "standard": doc.get("standard"),
         "verdict": verdict_info(doc.get("standard")),
         "problems": problems(doc),
