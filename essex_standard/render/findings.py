@@ -150,6 +150,10 @@ def detection(doc: Mapping[str, Any]) -> dict[str, Any]:
                                          .get(attr, {}).get("reference_group"),
                                          "rows": []})
         a["rows"].append(r)
+    for a in attributes.values():
+        order = list((doc.get("fairness") or {}).get(a["attribute"], {}).get("groups") or {})
+        a["rows"].sort(key=lambda r: order.index(r["group"]) if r["group"] in order
+                       else len(order))
     return {"power": plan["power"], "alpha": plan["alpha"], "attributes": list(attributes.values())}
 
 
