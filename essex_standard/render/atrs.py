@@ -109,7 +109,7 @@ def _findings_text(facts: PublicFacts) -> list[str]:
         gap = (f"{f['what']} at least {f['gap']['low']} times as often"
                if f["gap"]["unit"] == "times" else f"a gap of at least {f['gap']['low']} in 100")
         out.append(f"Not met: {who}: {f['worse_value']}{of} were {f['what']}, against "
-                   f"{f['other_value']} for {f['other']} ({gap}).")
+                   f"{f['other_value']} in 100 for {f['other']} ({gap}).")
     if found["undecided"]:
         names = "; ".join(_who(str(g["group"]), g["label"]) for g in found["undecided"])
         out.append("Undecided (too few people to tell whether the gap breaks the Standard's "
