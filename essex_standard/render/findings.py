@@ -248,7 +248,10 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
         group.setdefault("hidden", [])
         group.setdefault("items", [])
         group["hidden_what"] = list(dict.fromkeys(e["what"] for e in group["hidden"]))
-    return {"not_met": not_met, "undecided": sorted(undecided.values(), key=place)}
+    ordered = sorted(undecided.values(), key=place)
+    return {"not_met": not_met, "undecided": [g for g in ordered if g["items"]],
+            # Groups whose every undecided figure is hidden: named together, in one sentence.
+            "undecided_hidden": [g for g in ordered if not g["items"]]}
 
 
 def _hidden(facts: PublicFacts, attr: str | None, groups: tuple[Any, Any], metric: str) -> bool:

@@ -210,12 +210,14 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "intersections": intersections,
         "not_met": judged["not_met"],
         "undecided": judged["undecided"],
+        "undecided_hidden": judged["undecided_hidden"],
         "unexamined": unexamined,
         # "What we found" in short: only what the judge found, never "no gaps" while a
         # comparison is undecided or a group went unexamined.
         "found": ("not judged" if not doc.get("standard") else
                   "not met" if judged["not_met"] or calibration else
-                  "unsure" if judged["undecided"] or unexamined else "none"),
+                  "unsure" if judged["undecided"] or judged["undecided_hidden"] or unexamined
+                  else "none"),
         "calibration_problems": calibration,
         "standard": doc.get("standard"),
         "verdict": verdict_info(doc.get("standard")),
