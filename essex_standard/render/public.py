@@ -173,6 +173,18 @@ def _chart(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]) -> Any
                      missing_text="c (hidden to protect privacy)")
 
 
+def _worse_off(not_met: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The worse-off groups of the not-met findings, each characteristic once, for "In short"
+    ("25 - 45, Less than 25 (age group)"); the order is the findings'."""
+    by_label: dict[str, list[str]] = {}
+    for f in not_met:
+        names = by_label.setdefault(f["label"], [])
+        name = str(f["worse"]).replace("(missing)", "not recorded")
+        if name not in names:
+            names.append(name)
+    return [{"label": k, "groups": v} for k, v in by_label.items()]
+
+
 def public_context(result: AuditResult) -> dict[str, Any]:
     doc = result.doc
     model = doc.get("model") or {}
@@ -209,6 +221,7 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "attributes": attributes,
         "intersections": intersections,
         "not_met": judged["not_met"],
+        "worse_off": _worse_off(judged["not_met"]),
         "undecided": judged["undecided"],
         "undecided_hidden": judged["undecided_hidden"],
         "unexamined": unexamined,
