@@ -196,3 +196,19 @@ def test_no_threshold_is_typed_into_the_renderers():
         source = path.read_text()
         assert "NOTABLE_GAP" not in source, path
         assert "at least 5 in every 100" not in source, path
+
+
+def test_a_ratio_is_turned_towards_the_worse_off_reference_group():
+    """COMPAS F1: people over 45 are flagged 0.53 times as often as 25 - 45, so 25 - 45 are
+    flagged 1/0.53 times as often as them, with the interval inverted."""
+    f = {"group": "Greater than 45", "reference_group": "25 - 45", "statistic": "ratio",
+         "worse_off": "25 - 45", "group_value": 0.25, "reference_value": 0.468,
+         "value": 0.5339, "interval": [0.4675, 0.6058]}
+    g = oriented(f)
+    assert (g["worse"], g["other"]) == ("25 - 45", "Greater than 45")
+    assert (g["worse_value"], g["other_value"]) == (0.468, 0.25)
+    assert g["low"] == pytest.approx(1 / 0.6058) and g["high"] == pytest.approx(1 / 0.4675)
+    assert g["gap"] == pytest.approx(1 / 0.5339)
+    # The group itself worse off: nothing turns.
+    same = oriented({**f, "worse_off": "Greater than 45"})
+    assert same["low"] == 0.4675 and not same["worse_is_reference"]
