@@ -155,7 +155,8 @@ def test_a_group_that_could_not_be_judged_is_named_in_every_report(blank_result)
     assert "no clear gaps" not in text
     assert "We could not check the model for 1 group" in text
     # The unexamined comparison, named in words a resident understands, with the power.
-    assert re.search(r"People whose ethnicity was not recorded \(25 people\): there "
+    assert re.search(r"People whose ethnicity was not recorded \(25 people\): we could not "
+                     r"check how often the model missed them: there "
                      r"are no people with the outcome in \(missing\).*About [\d,]+ people in this "
                      r"group would be needed to check it\.", text)
     # And the finding the judge made about them.

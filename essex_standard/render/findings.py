@@ -25,7 +25,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .facts import PublicFacts, attribute_label, per100
+from .facts import PublicFacts, attribute_label, per100, words
 
 #: How sure the judge is, as the reports say it (``sure`` values in results.json).
 SHOWN = ("not met", "undecided")
@@ -36,6 +36,15 @@ PLAIN = {
     "selection_rate": {"what": "{flagged}", "who": ""},
     "false_positive_rate": {"what": "wrongly {flagged}", "who": "who {no_outcome}"},
     "false_negative_rate": {"what": "missed", "who": "who {outcome}"},
+}
+
+
+#: What could not be checked for a group, in plain words, by the measure the judge names.
+UNCHECKED = {
+    "selection_rate": "how often the model {flagged} them",
+    "false_positive_rate": "how often the model wrongly {flagged} them",
+    "false_negative_rate": "how often the model missed them",
+    "expected_calibration_error": "whether the model's scores matched what happened to them",
 }
 
 
@@ -157,20 +166,20 @@ def detection(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {"power": plan["power"], "alpha": plan["alpha"], "attributes": list(attributes.values())}
 
 
-def people_needed(doc: Mapping[str, Any]) -> dict[tuple[str, str], int | None]:
-    """(attribute, group) → the most people any gap criterion needs in that group for a fair
-    model to be shown *met* (None when no size would do while the reference group is this
-    small).  A group with no one in a measure's denominator (no one with the outcome, say) is
-    planned as if its share were the reference group's."""
+def people_needed(doc: Mapping[str, Any]) -> dict[tuple[str, str, str], int | None]:
+    """(attribute, group, metric) → the most people any gap criterion on that metric needs in
+    that group for a fair model to be shown *met* (None when no size would do while the
+    reference group is this small).  A group with no one in a measure's denominator (no one
+    with the outcome, say) is planned as if its share were the reference group's."""
     from ..standard.power import plan_gap
 
     plan = detection(doc)
-    out: dict[tuple[str, str], int | None] = {}
+    out: dict[tuple[str, str, str], int | None] = {}
     for a in plan["attributes"]:
         fair = (doc.get("fairness") or {}).get(a["attribute"], {})
         ref_n = ((fair.get("groups") or {}).get(fair.get("reference_group")) or {}).get("n")
         for r in a["rows"]:
-            key = (a["attribute"], str(r["group"]))
+            key = (a["attribute"], str(r["group"]), str(r["metric"]))
             need = r.get("people_needed_for_met")
             if r.get("rate") is None:
                 continue
@@ -183,6 +192,14 @@ def people_needed(doc: Mapping[str, Any]) -> dict[tuple[str, str], int | None]:
                 continue
             out[key] = None if need is None else max(need, out.get(key) or 0)
     return out
+
+
+def needed_for(need: Mapping[tuple[str, str, str], int | None], attribute: Any, group: Any,
+               metrics: list[str]) -> int | None:
+    """The people a group needs for every one of ``metrics`` to be shown *met* (None when a
+    plan covers none of them, or one of them can never be shown met at this size)."""
+    found = [need[k] for m in metrics if (k := (str(attribute), str(group), str(m))) in need]
+    return None if not found or None in found else max(n for n in found if n is not None)
 
 
 # --------------------------------------------------------------------------- public view
@@ -230,7 +247,7 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
         group = undecided.setdefault(key, {
             "attribute": attr, "label": f["label"], "group": f["group"],
             "reference": f["reference_group"], "not_recorded": f["not_recorded"],
-            "n": n, "needed": need.get((str(attr), str(f["group"]))), "items": [],
+            "n": n, "needed": None, "items": [],
             "hidden": []})
         entry["group_value"] = entry["worse_value" if f["worse"] == f["group"] else "other_value"]
         entry["reference_value"] = entry["other_value" if f["worse"] == f["group"] else
@@ -245,6 +262,8 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
                 names.index(g["group"]) if g["group"] in names else len(names))
 
     for group in undecided.values():
+        group["needed"] = needed_for(need, group["attribute"], group["group"],
+                                     [e["metric"] for e in group["items"] + group["hidden"]])
         group.setdefault("hidden", [])
         group.setdefault("items", [])
         group["hidden_what"] = list(dict.fromkeys(e["what"] for e in group["hidden"]))
@@ -263,13 +282,18 @@ def _hidden(facts: PublicFacts, attr: str | None, groups: tuple[Any, Any], metri
 
 
 def public_unexamined(doc: Mapping[str, Any], facts: PublicFacts) -> list[dict[str, Any]]:
-    """:func:`unexamined`, with each group's size through disclosure control."""
+    """:func:`unexamined`, with each group's size through disclosure control and what could
+    not be checked in plain words (``what``)."""
+    w = words(doc.get("model") or {})
     need = people_needed(doc)
     out = []
     for u in unexamined(doc):
         attr, group = u["attribute"], u["group"]
         known = attr in doc.get("fairness", {}) and \
             group in doc["fairness"][attr].get("groups", {})
+        what = [UNCHECKED.get(m, "its " + str(m).replace("_", " ")).format(**w)
+                for m in u["metrics"]]
         out.append({**u, "n": facts.group_n(attr, group) if known else None,
-                    "needed": need.get((str(attr), str(group)))})
+                    "needed": needed_for(need, attr, group, u["metrics"]),
+                    "what": " or ".join(dict.fromkeys(what))})
     return out
