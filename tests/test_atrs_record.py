@@ -156,7 +156,9 @@ def test_audit_findings_are_a_risk_with_the_owners_response(csc_result):
     risks = atrs_record(csc_result)["tier_2"]["risks_mitigations_and_impact_assessments"]["risks"]
     audit = risks[-1]
     assert audit["name"].endswith("(found by the Essex Standard audit)")
-    assert "28 in 100 wrongly flagged" in audit["description"]
+    # The judge's findings, both figures and how sure (render/findings.py).
+    assert ("Not met: 0-4 (age band): 78 of every 100 families who were re-referred within a "
+            "year were missed, against 49 in 100 for 10-15") in audit["description"]
     assert audit["mitigation"].startswith("F1: We do not use a flag")
 
 

@@ -474,27 +474,24 @@ def test_every_rule_of_the_standard_has_plain_words():
 
 
 @pytest.mark.slow
-def test_gaps_are_chosen_with_adjusted_intervals_and_calibration_is_named(csc_later_result):
-    from essex_standard.render.facts import PublicFacts
+def test_gaps_are_the_judges_and_calibration_is_named(csc_later_result):
+    from essex_standard.render.findings import judged_findings
     from essex_standard.result import AuditResult
 
     doc = csc_later_result.doc
-    facts = PublicFacts(doc)
-    assert facts.findings_adjusted
-    for attr in doc["fairness"]:
-        for f in facts.findings(attr):
-            found = facts.adjusted.gaps[(attr, f["group"], f["metric"])]
-            assert found[1][0] > 0
-    text = visible_text(render_public_html(csc_later_result))
+    html = render_public_html(csc_later_result)
+    # Every gap listed as beyond the limit is one the judge found not met, and no other.
+    not_met = [f for f in judged_findings(doc) if f["sure"] == "not met"]
+    assert html.count('<span class="sure">We are sure this gap breaks the limit') == len(not_met)
+    text = visible_text(html)
     assert "we are sure it is not chance" not in text
     assert "allows for that" in text
     assert re.search(r"Other ethnic group\s+\(ethnicity\): the scores were too low\. On average "
                      r"the model gave these families a chance of about\s+in 100, but\s+in every "
                      r"100 were re-referred", text)
-    html = render_public_html(csc_later_result)
     assert re.search(r'about <span class="rate">28</span> in 100, but <span class="rate">42'
                      r"</span> in every 100", html)
     bare = json.loads(csc_later_result.to_json())
     bare.pop("standard")
     text = visible_text(render_public_html(AuditResult(bare)))
-    assert "probably not chance" in text and "allows for that" not in text
+    assert "did not judge them" in text and "no clear gaps" not in text

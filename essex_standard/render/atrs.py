@@ -19,7 +19,8 @@ from typing import Any
 from ..privacy import convention_text
 from ..result import AuditResult
 from .atrs_govuk import facet_label, govuk_metadata
-from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
+from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, words
+from .findings import public_findings, public_unexamined
 from .rules import override_line, overrides
 
 ATRS_VERSION = "3.0"
@@ -83,23 +84,41 @@ def _fairness(facts: PublicFacts) -> str:
     return " ".join(parts)
 
 
+def _who(group: str, label: str) -> str:
+    return f"people whose {label} was not recorded" if group == "(missing)" else \
+        f"{group} ({label})"
+
+
 def _findings_text(facts: PublicFacts) -> list[str]:
-    """One sentence per group the audit found clearly worse served, with both figures."""
+    """The judge's findings (:mod:`.findings`): each gap it found *not met*, with the
+    worse-off group, both figures and how sure; then the groups left *undecided* and the
+    groups it could not judge.  Nothing is chosen here."""
     doc = facts.doc
+    if not doc.get("standard"):
+        return ["The Essex Standard was not applied, so no gap between groups was judged."]
     w = words(doc.get("model") or {})
-    findings = [f for a in doc.get("fairness", {}) for f in facts.findings(a)]
-    if not findings:
-        return ["No group had a clear gap from its reference group in the error rates "
-                "measured."]
+    found = public_findings(doc, facts, w)
     out = []
-    for f in findings:
-        what = {"wrongly_flagged": f"wrongly {w['flagged']} (false positive rate)",
-                "missed": "missed (false negative rate)",
-                "flagged_more": f"{w['flagged']} (selection rate)"}[f["kind"]]
-        out.append(
-            f"{f['group']} ({attribute_label(doc, f['attribute'])}): {per100(f['value'])} in 100 "
-            f"{what}, against {per100(f['reference_value'])} in 100 for {f['reference']}."
-        )
+    for f in found["not_met"]:
+        who = _who(f["worse"], f["label"])
+        if f["hidden"]:
+            out.append(f"Not met: {who} were {f['what']} more often than {f['other']} (figures "
+                       "hidden to protect privacy).")
+            continue
+        of = f" of every 100 {w['people']} {f['who']}".rstrip() if f["plain"] else " in 100"
+        gap = (f"{f['what']} at least {f['gap']['low']} times as often"
+               if f["gap"]["unit"] == "times" else f"a gap of at least {f['gap']['low']} in 100")
+        out.append(f"Not met: {who}: {f['worse_value']}{of} were {f['what']}, against "
+                   f"{f['other_value']} in 100 for {f['other']} ({gap}).")
+    if found["undecided"]:
+        names = "; ".join(_who(str(g["group"]), g["label"]) for g in found["undecided"])
+        out.append("Undecided (too few people to tell whether the gap breaks the Standard's "
+                   f"limit): {names}.")
+    for u in public_unexamined(doc, facts):
+        out.append(f"Not checked: {_who(str(u['group']), u['label'])}: "
+                   f"{'; '.join(u['reasons'])}.")
+    if not out:
+        out.append("The audit found no gap between groups beyond the Essex Standard's limits.")
     return out
 
 
@@ -175,9 +194,10 @@ def _tier_1_description(model: Mapping[str, Any]) -> str:
 def _audit_risk(facts: PublicFacts) -> list[dict[str, str]]:
     """The audit's findings as a risk (2.5.2), the field the template gives them."""
     doc = facts.doc
-    findings = [f for a in doc.get("fairness", {}) for f in facts.findings(a)]
     std = doc.get("standard")
-    if not findings and not (std and std.get("verdict") not in (None, "meets")):
+    found = public_findings(doc, facts, words(doc.get("model") or {}))
+    if not (found["not_met"] or found["undecided"] or public_unexamined(doc, facts)) and \
+            not (std and std.get("verdict") != "met"):
         return []
     responses = (doc.get("model") or {}).get("responses") or {}
     return [{

@@ -26,9 +26,6 @@ DEFAULT_WORDS = {
 #: The three rates a resident needs, in words.
 PUBLIC_METRICS = ("selection_rate", "false_positive_rate", "false_negative_rate")
 
-#: An absolute difference (in people per 100) a resident would notice.
-NOTABLE_GAP = 0.05
-
 
 def words(model: Mapping[str, Any]) -> dict[str, str]:
     return {k: model.get(k) or v for k, v in DEFAULT_WORDS.items()}
@@ -77,7 +74,6 @@ class PublicFacts:
         self.doc = doc
         self.disclosure = disclosure or plan_disclosure(doc)
         self.labels_available = bool(doc.get("data", {}).get("labels_available"))
-        self.adjusted = adjusted_gaps(doc)
 
     # ---- single figures
     def group_n(self, attr: str, group: str) -> Figure:
@@ -131,64 +127,6 @@ class PublicFacts:
             )
         return rows
 
-    @property
-    def findings_adjusted(self) -> bool:
-        """Whether every gap :meth:`findings` looks at is tested with the Standard's
-        multiplicity-adjusted interval (otherwise the report says "probably")."""
-        worse = ("false_positive_rate", "false_negative_rate") if self.labels_available \
-            else ("selection_rate",)
-        return all(m in self.adjusted.metrics for m in worse)
-
-    def _beyond_chance(self, attr: str, group: str, name: str, d: Figure) -> bool:
-        if name in self.adjusted.metrics:
-            # Judged by the Standard: its adjusted interval, or too few people to tell.
-            found = self.adjusted.gaps.get((attr, group, name))
-            if found is None:
-                return False
-            statistic, (lo, _hi) = found
-            return lo > (1.0 if statistic == "ratio" else 0.0)
-        return bool(d.ci) and d.ci[0] > 0
-
-    def findings(self, attr: str) -> list[dict[str, Any]]:
-        """Groups for whom the model works clearly less well than for the reference group.
-
-        "Clearly": the gap is at least ``NOTABLE_GAP`` (5 in every 100) and beyond chance:
-        when the Standard judged the gap, its multiplicity-adjusted interval (across all the
-        comparisons the Standard makes) excludes no difference; otherwise the 95% interval of
-        the difference excludes zero, and :attr:`findings_adjusted` is False so the report
-        says "probably".  Selection-rate gaps count only when outcomes are unknown; with
-        outcomes, the error rates say who is harmed.
-        """
-        section = self.doc["fairness"][attr]
-        ref = section["reference_group"]
-        out = []
-        worse = {"false_positive_rate": "wrongly_flagged", "false_negative_rate": "missed"}
-        if not self.labels_available:
-            worse = {"selection_rate": "flagged_more"}
-        for group in section["groups"]:
-            if group == ref:
-                continue
-            for name, kind in worse.items():
-                d = self.difference(attr, group, name)
-                if d.value is None or not d.ci:
-                    continue
-                if d.value >= NOTABLE_GAP and self._beyond_chance(attr, group, name, d):
-                    out.append(
-                        {
-                            "attribute": attr,
-                            "group": group,
-                            "reference": ref,
-                            "metric": name,
-                            "kind": kind,
-                            "value": self.metric(attr, group, name).value,
-                            "reference_value": self.metric(attr, ref, name).value,
-                            "gap": d.value,
-                        }
-                    )
-        out.sort(key=lambda f: -f["gap"])
-        return out
-
-
     def calibration_problems(self) -> list[dict[str, Any]]:
         """Groups whose calibration criterion is not met, with the average score and the
         observed rate (as whole numbers per 100) when disclosure control lets the rate show."""
@@ -222,34 +160,3 @@ class PublicFacts:
         p, o = per100(predicted), per100(observed)
         direction = "too low" if o > p else "too high" if o < p else "uneven"
         return {"direction": direction, "predicted": p, "observed": o}
-
-
-@dataclass
-class AdjustedGaps:
-    """The Standard's multiplicity-adjusted intervals for gaps between groups."""
-
-    #: (attribute, group, metric) → (statistic, adjusted interval)
-    gaps: dict[tuple[str, str, str], tuple[str, tuple[float, float]]]
-    #: metrics the Standard judged as gaps (a group missing here had too few people)
-    metrics: set[str]
-
-
-def adjusted_gaps(doc: Mapping[str, Any]) -> AdjustedGaps:
-    """Adjusted intervals of every difference (or ratio) against a reference group that the
-    Standard judged, from ``standard.criteria[].evidence.groups``."""
-    gaps: dict[tuple[str, str, str], tuple[str, tuple[float, float]]] = {}
-    metrics: set[str] = set()
-    for c in (doc.get("standard") or {}).get("criteria", []):
-        ev = c.get("evidence") or {}
-        statistic = ev.get("statistic")
-        if statistic not in ("difference", "ratio") or ev.get("threshold") is None:
-            continue
-        for g in ev.get("groups") or []:
-            adj = g.get("adjusted_ci")
-            if g.get("reference_group") is None or not adj or g.get("group") is None:
-                continue
-            key = (g.get("attribute"), g["group"], g.get("metric"))
-            metrics.add(str(g.get("metric")))
-            if key not in gaps or statistic == "difference":
-                gaps[key] = (statistic, (float(adj[0]), float(adj[1])))
-    return AdjustedGaps(gaps, metrics)

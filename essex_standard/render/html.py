@@ -57,6 +57,17 @@ def fmt_pct(value: Any, digits: int = 1) -> str:
     return "—" if value is None else f"{100 * value:.{digits}f}%"
 
 
+def fmt_gap(value: Any, ratio: bool = False) -> str:
+    """A gap for the technical report: percentage points, or a ratio ("1.65×").
+
+    >>> fmt_gap(0.1234), fmt_gap(1.654, ratio=True), fmt_gap(None)
+    ('12.3 points', '1.65×', '—')
+    """
+    if value is None:
+        return "—"
+    return f"{value:.2f}×" if ratio else f"{100 * value:.1f} points"
+
+
 def fmt_ci(ci: Any, digits: int = 3, pct: bool = False) -> str:
     if not ci:
         return "no interval"
@@ -78,7 +89,8 @@ def environment():
     from .links import html_link, mailto
 
     # Links from user data go through these filters only: http, https and mailto (links.py).
-    env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci, link=html_link, mailto=mailto)
+    env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci, gap=fmt_gap, link=html_link,
+                       mailto=mailto)
     env.globals["metric_label"] = lambda name: METRIC_LABELS.get(name, name.replace("_", " "))
     env.globals.update(short_reason=short_reason, split_evidence=split_evidence,
                        shows_metric=shows_metric,
@@ -99,10 +111,17 @@ def environment():
 
 def render_technical_html(result: AuditResult) -> str:
     """The technical audit report for ethics reviewers (long names shortened: labels.py)."""
+    from .findings import detection, judged_findings, threshold_findings, unexamined
     from .labels import display_doc
 
     doc, _ = display_doc(result.doc)
+    by_criterion: dict[str, list[dict[str, Any]]] = {}
+    for f in judged_findings(doc) + threshold_findings(doc):
+        by_criterion.setdefault(f["criterion"], []).append(f)
     html = environment().get_template("technical-report.html").render(
+        judged=by_criterion,
+        unexamined=unexamined(doc),
+        detection=detection(doc),
         doc=doc,
         model=doc.get("model", {}),
         fairness=doc.get("fairness", {}),

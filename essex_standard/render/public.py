@@ -15,6 +15,7 @@ from ..privacy import convention_text
 from ..result import AuditResult
 from .charts import Bar, bar_chart
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
+from .findings import public_findings, public_unexamined
 from .html import environment
 from .rules import current_why, override_sentence, overrides, plain_rule
 
@@ -172,6 +173,18 @@ def _chart(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]) -> Any
                      missing_text="c (hidden to protect privacy)")
 
 
+def _worse_off(not_met: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The worse-off groups of the not-met findings, each characteristic once, for "In short"
+    ("25 - 45, Less than 25 (age group)"); the order is the findings'."""
+    by_label: dict[str, list[str]] = {}
+    for f in not_met:
+        names = by_label.setdefault(f["label"], [])
+        name = str(f["worse"]).replace("(missing)", "not recorded")
+        if name not in names:
+            names.append(name)
+    return [{"label": k, "groups": v} for k, v in by_label.items()]
+
+
 def public_context(result: AuditResult) -> dict[str, Any]:
     doc = result.doc
     model = doc.get("model") or {}
@@ -184,7 +197,6 @@ def public_context(result: AuditResult) -> dict[str, Any]:
             "label": attribute_label(doc, attr),
             "reference": section["reference_group"],
             "rows": facts.table(attr),
-            "findings": facts.findings(attr),
         }
         if section.get("kind") == "intersection":
             intersections.append(entry)
@@ -194,7 +206,9 @@ def public_context(result: AuditResult) -> dict[str, Any]:
     overall = {m: facts.metric(None, None, m) for m in
                ("selection_rate", "base_rate", "false_positive_rate", "false_negative_rate",
                 "positive_predictive_value", "accuracy")}
-    findings = [f for a in attributes + intersections for f in a["findings"]]
+    judged = public_findings(doc, facts, w)
+    unexamined = public_unexamined(doc, facts)
+    calibration = facts.calibration_problems()
     return {
         "doc": doc,
         "model": model,
@@ -206,9 +220,18 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "overall_n": facts.overall_n(),
         "attributes": attributes,
         "intersections": intersections,
-        "findings": findings,
-        "findings_adjusted": facts.findings_adjusted,
-        "calibration_problems": facts.calibration_problems(),
+        "not_met": judged["not_met"],
+        "worse_off": _worse_off(judged["not_met"]),
+        "undecided": judged["undecided"],
+        "undecided_hidden": judged["undecided_hidden"],
+        "unexamined": unexamined,
+        # "What we found" in short: only what the judge found, never "no gaps" while a
+        # comparison is undecided or a group went unexamined.
+        "found": ("not judged" if not doc.get("standard") else
+                  "not met" if judged["not_met"] or calibration else
+                  "unsure" if judged["undecided"] or judged["undecided_hidden"] or unexamined
+                  else "none"),
+        "calibration_problems": calibration,
         "standard": doc.get("standard"),
         "verdict": verdict_info(doc.get("standard")),
         "problems": problems(doc),

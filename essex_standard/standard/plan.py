@@ -24,7 +24,8 @@ from ..metrics.rates import RATES
 from .model import Standard, load_standard
 from .power import plan_gap
 
-__all__ = ["ASSUMED", "as_text", "load_standard", "plan_from_doc", "plan_sizes"]
+__all__ = ["ASSUMED", "as_text", "load_standard", "plan_from_doc", "plan_from_results",
+           "plan_sizes"]
 
 #: Rates assumed when planning before data exist (override with ``--assume metric=rate``).
 ASSUMED = {"outcome": 0.3, "selection_rate": 0.3, "false_positive_rate": 0.15,
@@ -137,6 +138,49 @@ def plan_from_doc(doc: Mapping[str, Any], standard: Standard, power: float = 0.8
                     rows.append(_row(cid, severity, statistic, margin, metric, attribute,
                                      group, float(entry.get("n") or 0), float(d),
                                      float(n_ref), rate, k, alpha, power))
+    return {"power": power, "alpha": alpha, "assumed": None, "source": "audit data",
+            "reference": None, "rows": rows}
+
+
+def plan_from_results(doc: Mapping[str, Any], power: float = 0.8) -> dict[str, Any]:
+    """:func:`plan_from_doc` from a judged ``results.json`` alone (no Standard file): the gap
+    criteria, margins and confidence level are read from its ``standard`` section, so a report
+    renders the same plan the ``plan`` command would print for the Standard that was applied.
+
+    >>> plan_from_results({"fairness": {}})["rows"]
+    []
+    """
+    section = doc.get("standard") or {}
+    level = (section.get("multiplicity") or {}).get("family_level") or 0.95
+    alpha = 1 - float(level)
+    rows = []
+    for c in section.get("criteria") or []:
+        ev = c.get("evidence") or {}
+        metrics = ev.get("metric")
+        metrics = [metrics] if isinstance(metrics, str) else list(metrics or [])
+        metrics = [m for m in metrics if m in RATES]
+        if (c.get("kind") != "measured" or ev.get("source") in (None, "overall")
+                or ev.get("statistic") not in ("difference", "ratio")
+                or ev.get("comparison") != "within"
+                or not isinstance(ev.get("threshold"), (int, float)) or not metrics):
+            continue
+        for attribute, fair in sorted((doc.get("fairness") or {}).items()):
+            groups, ref = fair.get("groups") or {}, fair.get("reference_group")
+            if ref not in groups:
+                continue
+            k = (len(groups) - 1) * len(metrics)
+            for metric in metrics:
+                r = groups[ref].get("metrics", {}).get(metric, {})
+                n_ref, x_ref = r.get("denominator") or 0, r.get("numerator") or 0
+                rate = x_ref / n_ref if n_ref else math.nan
+                for group, entry in groups.items():
+                    if group == ref:
+                        continue
+                    d = entry.get("metrics", {}).get(metric, {}).get("denominator") or 0
+                    rows.append(_row(c["id"], c.get("severity", "required"), ev["statistic"],
+                                     float(ev["threshold"]), metric, attribute, group,
+                                     float(entry.get("n") or 0), float(d), float(n_ref), rate,
+                                     k, alpha, power))
     return {"power": power, "alpha": alpha, "assumed": None, "source": "audit data",
             "reference": None, "rows": rows}
 
