@@ -188,3 +188,18 @@ def test_equal_groups_difference_interval_covers_zero_at_nominal_rate():
     x1, x2 = rng.binomial(200, 0.3, 20_000), rng.binomial(500, 0.3, 20_000)
     lo, hi = newcombe_difference(x1, 200, x2, 500)
     assert LOW <= float(np.mean((lo <= 0) & (hi >= 0))) <= HIGH
+
+
+def test_single_wilson_intervals_equal_the_vector_path_bit_for_bit():
+    """``wilson`` has a scalar fast path; it must give exactly the vectorised limits."""
+    from essex_standard.metrics.uncertainty import wilson
+
+    rng = np.random.default_rng(7)
+    n = rng.integers(0, 400, size=3000)
+    x = np.array([rng.integers(0, k + 1) if k else 0 for k in n])
+    for level in (0.95, 0.9, 0.99, 0.9973):
+        lo, hi = wilson(x, n, level)
+        for i in range(len(n)):
+            a, b = wilson(int(x[i]), int(n[i]), level)
+            assert (a == lo[i] or (np.isnan(a) and np.isnan(lo[i]))) and \
+                (b == hi[i] or (np.isnan(b) and np.isnan(hi[i])))
