@@ -38,8 +38,12 @@ SETTINGS = {
 }
 
 
+QUICK = ("calibrated", "one bin +0.3")  # the two extremes run in the quick selection
+
+
 @pytest.mark.parametrize("n", [60, 300])
-@pytest.mark.parametrize("name", list(SETTINGS))
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=() if name in QUICK else pytest.mark.slow) for name in SETTINGS])
 def test_ece_interval_covers_in_small_groups(n, name):
     c = cc.ece_coverage_tables(n, SETTINGS[name], sims=2000, replicates=200)
     assert c.covered >= 0.93, c
@@ -47,7 +51,8 @@ def test_ece_interval_covers_in_small_groups(n, name):
     assert c.covered <= 0.995, c  # the bootstrap it replaced: 0.998
 
 
-@pytest.mark.parametrize("name", ["calibrated", "shift +0.05", "shift -0.1"])
+@pytest.mark.parametrize("name", ["calibrated", pytest.param("shift +0.05", marks=pytest.mark.slow),
+                                  pytest.param("shift -0.1", marks=pytest.mark.slow)])
 def test_where_one_limit_is_exact_coverage_is_close_to_the_two_sided_nominal(name):
     """Even spread or no error: one tail errs about 2% (the shifted gamma's lower tail errs
     on the cautious side), the other cannot, so a 95% interval covers about 97.5–98% (as any
