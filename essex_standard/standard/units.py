@@ -445,7 +445,7 @@ def apply_evidence_rule(units: list[Unit], rule: EvidenceRule, doc: Mapping[str,
 
 
 #: Why a comparison is not assessable when noise alone reaches the threshold.
-TOO_NOISY = "too small to tell a calibrated model from a miscalibrated one at this threshold"
+TOO_NOISY = "too few people to tell whether the scores match what happened"
 
 
 def _chance_problem(u: Unit, measure: Measure) -> str | None:
@@ -458,10 +458,12 @@ def _chance_problem(u: Unit, measure: Measure) -> str | None:
     c = u.chance_level
     if band_verdict((c, c), measure.comparison, threshold, measure.band()) == "met":
         return None
-    who = "this many people" if u.n is None else f"{u.n} people"
-    return (f"{TOO_NOISY}: with {who}, noise alone gives a {u.metric.replace('_', ' ')} of "
-            f"about {c:.3f} (chance level), so the rule ({measure.describe()}) cannot separate "
-            "them")
+    who = "this many people" if u.n is None else f"{u.n:,} people"
+    figure = u.metric.replace("_", " ")
+    article = "an" if figure[:1] in "aeiou" else "a"
+    return (f"{TOO_NOISY}: with {who}, chance alone would give even perfectly matched scores "
+            f"{article} {figure} of about {c:.3f}, which already breaks the limit "
+            f"({measure.describe()})")
 
 
 def extract(measure: Measure, doc: Mapping[str, Any]) -> Extraction:
