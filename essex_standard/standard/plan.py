@@ -115,6 +115,31 @@ def plan_sizes(sizes: list[int], standard: Standard, assumed: Mapping[str, float
             "reference": f"group {ref + 1} ({sizes[ref]} people)", "rows": rows}
 
 
+def _group_rows(doc: Mapping[str, Any], criterion: tuple[str, str, str, float],
+                metrics: list[str], alpha: float, power: float) -> list[dict[str, Any]]:
+    """One plan row per criterion metric and non-reference group of every attribute, at the
+    rate seen in the attribute's reference group."""
+    cid, severity, statistic, margin = criterion
+    rows = []
+    for attribute, section in sorted((doc.get("fairness") or {}).items()):
+        groups, ref = section.get("groups") or {}, section.get("reference_group")
+        if ref not in groups:
+            continue
+        k = (len(groups) - 1) * len(metrics)
+        for metric in metrics:
+            r = groups[ref].get("metrics", {}).get(metric, {})
+            n_ref, x_ref = r.get("denominator") or 0, r.get("numerator") or 0
+            rate = x_ref / n_ref if n_ref else math.nan
+            for group, entry in groups.items():
+                if group == ref:
+                    continue
+                d = entry.get("metrics", {}).get(metric, {}).get("denominator") or 0
+                rows.append(_row(cid, severity, statistic, margin, metric, attribute, group,
+                                 float(entry.get("n") or 0), float(d), float(n_ref), rate, k,
+                                 alpha, power))
+    return rows
+
+
 def plan_from_doc(doc: Mapping[str, Any], standard: Standard, power: float = 0.8
                   ) -> dict[str, Any]:
     """A plan for the groups of an audit (its ``results.json`` document), at the rates seen
@@ -122,22 +147,7 @@ def plan_from_doc(doc: Mapping[str, Any], standard: Standard, power: float = 0.8
     alpha = 1 - standard.confidence_level
     rows = []
     for cid, severity, statistic, margin, metrics in _gap_criteria(standard):
-        for attribute, section in sorted((doc.get("fairness") or {}).items()):
-            groups, ref = section.get("groups") or {}, section.get("reference_group")
-            if ref not in groups:
-                continue
-            k = (len(groups) - 1) * len(metrics)
-            for metric in metrics:
-                r = groups[ref].get("metrics", {}).get(metric, {})
-                n_ref, x_ref = r.get("denominator") or 0, r.get("numerator") or 0
-                rate = x_ref / n_ref if n_ref else math.nan
-                for group, entry in groups.items():
-                    if group == ref:
-                        continue
-                    d = entry.get("metrics", {}).get(metric, {}).get("denominator") or 0
-                    rows.append(_row(cid, severity, statistic, margin, metric, attribute,
-                                     group, float(entry.get("n") or 0), float(d),
-                                     float(n_ref), rate, k, alpha, power))
+        rows += _group_rows(doc, (cid, severity, statistic, margin), metrics, alpha, power)
     return {"power": power, "alpha": alpha, "assumed": None, "source": "audit data",
             "reference": None, "rows": rows}
 
@@ -164,23 +174,9 @@ def plan_from_results(doc: Mapping[str, Any], power: float = 0.8) -> dict[str, A
                 or ev.get("comparison") != "within"
                 or not isinstance(ev.get("threshold"), (int, float)) or not metrics):
             continue
-        for attribute, fair in sorted((doc.get("fairness") or {}).items()):
-            groups, ref = fair.get("groups") or {}, fair.get("reference_group")
-            if ref not in groups:
-                continue
-            k = (len(groups) - 1) * len(metrics)
-            for metric in metrics:
-                r = groups[ref].get("metrics", {}).get(metric, {})
-                n_ref, x_ref = r.get("denominator") or 0, r.get("numerator") or 0
-                rate = x_ref / n_ref if n_ref else math.nan
-                for group, entry in groups.items():
-                    if group == ref:
-                        continue
-                    d = entry.get("metrics", {}).get(metric, {}).get("denominator") or 0
-                    rows.append(_row(c["id"], c.get("severity", "required"), ev["statistic"],
-                                     float(ev["threshold"]), metric, attribute, group,
-                                     float(entry.get("n") or 0), float(d), float(n_ref), rate,
-                                     k, alpha, power))
+        criterion = (c["id"], c.get("severity", "required"), ev["statistic"],
+                     float(ev["threshold"]))
+        rows += _group_rows(doc, criterion, metrics, alpha, power)
     return {"power": power, "alpha": alpha, "assumed": None, "source": "audit data",
             "reference": None, "rows": rows}
 
