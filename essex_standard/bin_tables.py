@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .tables import count, quantile, weigh
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -37,19 +39,27 @@ class CalibrationTable:
     sum_sq: np.ndarray  # (G, B, 2) float
     sum_quad: np.ndarray  # (G, B, 2) float
     edges: tuple[np.ndarray | None, ...]
+    sum_p_exact: np.ndarray | None = None
+    """``sum_p`` summed exactly (see :func:`exact_sums`): the same float whatever the row order
+    or compression, for the random draws that take it as a probability."""
 
     @property
     def n_bins(self) -> int:
         return self.counts.shape[1]
 
 
-def equal_mass_edges(sorted_scores: np.ndarray, n_bins: int) -> np.ndarray:
-    """Quantile bin edges, exactly as scikit-learn's ``calibration_curve(strategy="quantile")``.
+def equal_mass_edges(sorted_scores: np.ndarray, n_bins: int,
+                     weights: np.ndarray | None = None) -> np.ndarray:
+    """Quantile bin edges, exactly as scikit-learn's ``calibration_curve(strategy="quantile")``
+    (``np.percentile``); ``weights``: frequencies of the sorted scores.
 
     >>> equal_mass_edges(np.array([0.1, 0.2, 0.3, 0.4]), 2).tolist()
     [0.1, 0.25, 0.4]
     """
-    return np.percentile(sorted_scores, np.linspace(0, 1, n_bins + 1) * 100)
+    if weights is None:
+        return np.percentile(sorted_scores, np.linspace(0, 1, n_bins + 1) * 100)
+    q = np.true_divide(np.linspace(0, 1, n_bins + 1) * 100, 100)  # as np.percentile does
+    return quantile(sorted_scores, q, "linear", weights, presorted=True)
 
 
 def assign_bins(scores: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -78,6 +88,7 @@ def calibration_table(
     n_bins: int,
     score_order: np.ndarray | None = None,
     order: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> CalibrationTable:
     """Build the ``group × equal-mass score bin × outcome`` table in one pass.
 
@@ -95,6 +106,7 @@ def calibration_table(
         order = group_order(codes, score_order)
     sorted_codes = codes[order]
     sorted_scores = y_score[order]
+    sorted_w = None if weights is None else weights[order]
     starts = np.searchsorted(sorted_codes, np.arange(n_groups + 1))
     bins = np.zeros(len(y_score), dtype=np.int64)
     edges: list[np.ndarray | None] = []
@@ -103,7 +115,8 @@ def calibration_table(
         if hi == lo:
             edges.append(None)
             continue
-        e = equal_mass_edges(sorted_scores[lo:hi], n_bins)
+        e = equal_mass_edges(sorted_scores[lo:hi], n_bins,
+                             None if sorted_w is None else sorted_w[lo:hi])
         edges.append(e)
         bins[order[lo:hi]] = assign_bins(sorted_scores[lo:hi], e)
     key = (codes * n_bins + bins) * 2 + y_true
@@ -112,16 +125,50 @@ def calibration_table(
     err = y_score - y_true
     sq = err * err
 
-    def total(weights: np.ndarray | None) -> np.ndarray:
-        return np.bincount(key, weights=weights, minlength=size).reshape(shape)
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(key, weights=weigh(values, weights), minlength=size).reshape(shape)
 
     return CalibrationTable(
-        counts=total(None).astype(np.int64),
+        counts=count(key, size, weights).reshape(shape),
         sum_p=total(y_score),
         sum_sq=total(sq),
         sum_quad=total(sq * sq),
         edges=tuple(edges),
+        sum_p_exact=exact_sums(key, size, y_score, weights).reshape(shape),
     )
+
+
+#: Bits of the fixed-point grid on which :func:`exact_sums` adds probabilities, in three parts.
+_PART_BITS = 18
+
+
+def exact_sums(key: np.ndarray, size: int, values: np.ndarray,
+               weights: np.ndarray | None = None) -> np.ndarray:
+    """Per cell, the sum of ``values`` in [0, 1] on a 2⁻⁵⁴ grid, computed in integers.
+
+    A floating-point sum depends on the order of its terms, and on whether five equal terms
+    come as five rows or as one row counted five times; a random draw that takes the sum as a
+    probability then differs in its last bit, and with it the whole stream of draws.  Each
+    value is rounded to a multiple of 2⁻⁵⁴ (it changes by at most 2⁻⁵⁵), split into three
+    18-bit integers, and each part is summed exactly (integers below 2⁵³ are exact in float),
+    so the result depends only on the multiset of values: the same for any row order and any
+    engine.
+
+    >>> k = np.array([0, 0, 0])
+    >>> a = exact_sums(k, 1, np.array([0.1, 0.2, 0.3]))
+    >>> b = exact_sums(k, 1, np.array([0.3, 0.1, 0.2]))
+    >>> c = exact_sums(np.array([0, 0]), 1, np.array([0.1, 0.25]), np.array([1, 2]))
+    >>> bool(a[0] == b[0]), bool(c[0] == exact_sums(k, 1, np.array([0.25, 0.1, 0.25]))[0])
+    (True, True)
+    """
+    q = np.rint(np.clip(values, 0.0, 1.0) * 2.0**54).astype(np.int64)
+    mask = (1 << _PART_BITS) - 1
+    out = np.zeros(size)
+    for shift in (2 * _PART_BITS, _PART_BITS, 0):
+        part = ((q >> shift) & mask).astype(float)
+        sums = np.bincount(key, weights=weigh(part, weights), minlength=size)
+        out = out * 2.0**_PART_BITS + sums
+    return out / 2.0**54
 
 
 @dataclass(frozen=True)
@@ -149,6 +196,7 @@ def level_table(
     level_idx: np.ndarray,
     y_true: np.ndarray,
     order: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> LevelTable:
     """Count ``group × score level × outcome`` given ``np.unique(y_score, return_inverse=True)``.
 
@@ -165,18 +213,23 @@ def level_table(
         k = cell[order]
         starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
         keys = k[starts]
-        tot_k = np.diff(np.r_[starts, len(k)])
-        pos_k = np.add.reduceat(y_true[order].astype(np.int64), starts) if len(k) else tot_k
+        if weights is None:
+            tot_k = np.diff(np.r_[starts, len(k)])
+            pos_k = np.add.reduceat(y_true[order].astype(np.int64), starts) if len(k) else tot_k
+        else:
+            w = weights[order].astype(np.int64)
+            tot_k = np.add.reduceat(w, starts) if len(k) else np.zeros(0, np.int64)
+            pos_k = np.add.reduceat(y_true[order] * w, starts) if len(k) else tot_k
     elif n_groups * n_levels <= _DENSE_LIMIT:
-        pos = np.bincount(cell, weights=y_true, minlength=n_groups * n_levels)
-        tot = np.bincount(cell, minlength=n_groups * n_levels)
+        pos = count(cell, n_groups * n_levels, weigh(y_true, weights))
+        tot = count(cell, n_groups * n_levels, weights)
         keys = np.flatnonzero(tot)
-        pos_k, tot_k = pos[keys].astype(np.int64), tot[keys].astype(np.int64)
+        pos_k, tot_k = pos[keys], tot[keys]
     else:
-        keys, inverse, tot_k = np.unique(cell, return_inverse=True, return_counts=True)
-        pos_k = np.bincount(inverse.reshape(-1), weights=y_true, minlength=len(keys)).astype(
-            np.int64
-        )
+        keys, inverse = np.unique(cell, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        tot_k = count(inverse, len(keys), weights)
+        pos_k = count(inverse, len(keys), weigh(y_true, weights))
     group, level = np.divmod(keys, n_levels)
     return LevelTable(group, levels[level], pos_k, tot_k - pos_k)
 
@@ -230,16 +283,18 @@ class FeatureHistogram:
         return out
 
 
-def _grouped_counts(codes: np.ndarray, n_groups: int, bins: np.ndarray, n_bins: int) -> np.ndarray:
-    return np.bincount(codes * n_bins + bins, minlength=n_groups * n_bins).reshape(n_groups, n_bins)
+def _grouped_counts(codes: np.ndarray, n_groups: int, bins: np.ndarray, n_bins: int,
+                    weights: np.ndarray | None = None) -> np.ndarray:
+    return count(codes * n_bins + bins, n_groups * n_bins, weights).reshape(n_groups, n_bins)
 
 
-def _numeric_points(ref: np.ndarray, cur: np.ndarray, max_points: int) -> tuple[np.ndarray, bool]:
+def _numeric_points(ref: np.ndarray, cur: np.ndarray, max_points: int,
+                    ref_w: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
     support = np.unique(np.concatenate([ref, cur]))
     if len(support) <= max_points:
         return support, True
     probs = np.linspace(0, 1, max_points + 1)[1:]
-    grid = np.quantile(ref, probs, method="inverted_cdf")
+    grid = quantile(ref, probs, "inverted_cdf", ref_w)
     ends = [ref.min(), ref.max()] + ([cur.min(), cur.max()] if len(cur) else [])
     return np.unique(np.concatenate([grid, ends])), False
 
@@ -257,12 +312,16 @@ def numeric_histogram(
     n_groups: int,
     n_bins: int,
     max_points: int = 1000,
+    ref_weights: np.ndarray | None = None,
+    cur_weights: np.ndarray | None = None,
 ) -> FeatureHistogram:
-    """Histogram a numeric feature over reference-quantile bins (``NaN`` = missing)."""
+    """Histogram a numeric feature over reference-quantile bins (``NaN`` = missing);
+    ``ref_weights``, ``cur_weights``: frequencies of the rows."""
     ref_ok, cur_ok = ~np.isnan(ref_values), ~np.isnan(cur_values)
     if not ref_ok.any():
         raise ValueError(f"feature '{name}' has no values in the reference data")
-    points, exact = _numeric_points(ref_values[ref_ok], cur_values[cur_ok], max_points)
+    ref_w_ok = None if ref_weights is None else ref_weights[ref_ok]
+    points, exact = _numeric_points(ref_values[ref_ok], cur_values[cur_ok], max_points, ref_w_ok)
     n_fine = len(points) + 1  # + the missing bin
 
     def fine_bins(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -272,7 +331,7 @@ def numeric_histogram(
 
     # Coarse PSI edges: reference deciles (or n_bins quantiles), taken as data values.
     probs = np.linspace(0, 1, n_bins + 1)[1:-1]
-    edges = np.unique(np.quantile(ref_values[ref_ok], probs, method="inverted_cdf"))
+    edges = np.unique(quantile(ref_values[ref_ok], probs, "inverted_cdf", ref_w_ok))
     coarse = np.append(np.searchsorted(edges, points, side="left"), len(edges) + 1)
     labels = [f"≤ {_fmt(edges[0])}"] if len(edges) else ["all values"]
     labels += [f"{_fmt(a)} < x ≤ {_fmt(b)}" for a, b in itertools.pairwise(edges)]
@@ -286,8 +345,10 @@ def numeric_histogram(
         coarse=coarse,
         points=points,
         exact=exact,
-        reference=_grouped_counts(ref_codes, n_groups, fine_bins(ref_values, ref_ok), n_fine),
-        current=_grouped_counts(cur_codes, n_groups, fine_bins(cur_values, cur_ok), n_fine),
+        reference=_grouped_counts(ref_codes, n_groups, fine_bins(ref_values, ref_ok), n_fine,
+                                  ref_weights),
+        current=_grouped_counts(cur_codes, n_groups, fine_bins(cur_values, cur_ok), n_fine,
+                                cur_weights),
     )
 
 
@@ -298,6 +359,8 @@ def categorical_histogram(
     ref_codes: np.ndarray,
     cur_codes: np.ndarray,
     n_groups: int,
+    ref_weights: np.ndarray | None = None,
+    cur_weights: np.ndarray | None = None,
 ) -> FeatureHistogram:
     """Histogram a categorical feature: reference categories, then unseen, then missing."""
     import pandas as pd
@@ -324,6 +387,6 @@ def categorical_histogram(
         coarse=np.arange(k + 2),
         points=None,
         exact=True,
-        reference=_grouped_counts(ref_codes, n_groups, bins(ref_t), k + 2),
-        current=_grouped_counts(cur_codes, n_groups, bins(cur_t), k + 2),
+        reference=_grouped_counts(ref_codes, n_groups, bins(ref_t), k + 2, ref_weights),
+        current=_grouped_counts(cur_codes, n_groups, bins(cur_t), k + 2, cur_weights),
     )

@@ -162,7 +162,8 @@ def _numeric_distinct(values: pd.Series, labels: tuple[str, ...]) -> int:
 
 
 def make_grouping(name: str, values: pd.Series, reference: str | None = None,
-                  categorical: bool = False, max_groups: int = MAX_GROUPS) -> Grouping:
+                  categorical: bool = False, max_groups: int = MAX_GROUPS,
+                  weights: np.ndarray | None = None) -> Grouping:
     """Code one protected attribute, refusing what cannot be a protected characteristic.
 
     A number column with more than two values (an age in years, an income) is refused unless
@@ -190,13 +191,13 @@ def make_grouping(name: str, values: pd.Series, reference: str | None = None,
             "raise 'max_groups' if every group is wanted in the report."
         )
     _check_look_alikes(name, labels)
-    ref, rule = _pick_reference(name, codes, labels, reference)
+    ref, rule = _pick_reference(name, codes, labels, reference, weights=weights)
     return Grouping(name, (name,), codes, labels, ref, rule)
 
 
 def _pick_reference(
     name: str, codes: np.ndarray, labels: tuple[str, ...], declared: str | None,
-    not_recorded: Sequence[bool] | None = None,
+    not_recorded: Sequence[bool] | None = None, weights: np.ndarray | None = None,
 ) -> tuple[int, str]:
     """The declared reference group, else the largest group with every part recorded.
 
@@ -212,7 +213,7 @@ def _pick_reference(
                 "config."
             )
         return labels.index(declared), "declared"
-    counts = np.bincount(codes, minlength=len(labels))
+    counts = np.bincount(codes, weights=weights, minlength=len(labels))  # weights: frequencies
     excluded = not_recorded or [lab == MISSING for lab in labels]
     real = [i for i in range(len(labels)) if not excluded[i]] or list(range(len(labels)))
     # Largest group; ties go to the first label in sorted order, so the choice is stable.
@@ -220,7 +221,8 @@ def _pick_reference(
     return best, "largest"
 
 
-def intersect(parts: list[Grouping], max_groups: int | None = None) -> Grouping:
+def intersect(parts: list[Grouping], max_groups: int | None = None,
+              weights: np.ndarray | None = None) -> Grouping:
     """Combine groupings into their intersection; only combinations that occur are kept.
 
     The combination codes are re-factorised after each part, so they stay below the number
@@ -259,5 +261,5 @@ def intersect(parts: list[Grouping], max_groups: int | None = None) -> Grouping:
     if all(p.reference_rule == "declared" for p in parts):
         candidate = intersection_label([p.reference_label for p in parts])
         declared = candidate if candidate in labels else None
-    ref, rule = _pick_reference(name, inverse, tuple(labels), declared, not_recorded)
+    ref, rule = _pick_reference(name, inverse, tuple(labels), declared, not_recorded, weights)
     return Grouping(name, columns, inverse, tuple(labels), ref, rule)

@@ -39,6 +39,9 @@ class AuditData:
     """What was read as missing (the tokens) and how many cells per column, for results.json."""
     notes: list[str] = field(default_factory=list)
     """Things about the input a reader must know (e.g. a threshold that flags nobody)."""
+    weights: np.ndarray | None = None
+    """How many people each row stands for, when the rows are an engine's distinct rows with a
+    count (frequency weights); None when every row is one person."""
 
 
 def _columns_needed(cfg: AuditConfig) -> tuple[list[str], list[str]]:
@@ -92,8 +95,13 @@ def prepare(
     cfg: AuditConfig,
     source: str = "the data",
     fix: str = "Fix the name in the config.",
+    weights: np.ndarray | None = None,
 ) -> AuditData:
-    """Turn a data frame into arrays and groupings (shared by files and ``audit_frame``)."""
+    """Turn a data frame into arrays and groupings (shared by files and ``audit_frame``).
+
+    ``weights``: the frequency of each row when ``frame`` holds distinct rows with a count
+    (an engine's frequency table); every figure is then that of the expanded rows.
+    """
     d = cfg.data
     _check_frame(frame, source)
     if len(frame) == 0:
@@ -128,28 +136,29 @@ def prepare(
             raise DataError(
                 f"{source}: a threshold was given but there is no score to apply it to."
             )
-        y_pred, info = apply_threshold(y_score, d.threshold)
+        y_pred, info = _apply_threshold(y_score, d.threshold, weights)
         predictions.update({"source": "threshold", **info})
         notes.extend(_threshold_notes(y_pred, d.threshold, y_score))
     else:
         y_pred = model_pred
         predictions["source"] = "estimator.predict"
     predictions["score_column"] = d.y_score if cfg.estimator is None else None
-    predictions["flagged"] = int(y_pred.sum())
+    predictions["flagged"] = int(y_pred.sum() if weights is None else (y_pred * weights).sum())
 
     groupings: list[Grouping] = []
     by_column: dict[str, Grouping] = {}
     for attr in cfg.protected:
         try:
             g = make_grouping(attr.column, frame[attr.column], attr.reference,
-                              categorical=attr.categorical, max_groups=cfg.max_groups)
+                              categorical=attr.categorical, max_groups=cfg.max_groups,
+                              weights=weights)
         except DataError as exc:
             raise DataError(f"{source}: {exc}") from None
         groupings.append(g)
         by_column[attr.column] = g
     for combo in cfg.intersections:
         try:
-            groupings.append(intersect([by_column[c] for c in combo], cfg.max_groups))
+            groupings.append(intersect([by_column[c] for c in combo], cfg.max_groups, weights))
         except DataError as exc:
             raise DataError(f"{source}: {exc}") from None
     return AuditData(
@@ -157,12 +166,13 @@ def prepare(
         y_true=y_true,
         y_score=y_score,
         groupings=groupings,
-        n_rows=len(frame),
+        n_rows=len(frame) if weights is None else int(weights.sum()),
         inputs=inputs,
         predictions=predictions,
         frame=frame,
-        missing=_missing_record(frame, needed, by_column, d.missing_values),
+        missing=_missing_record(frame, needed, by_column, d.missing_values, weights),
         notes=notes,
+        weights=weights,
     )
 
 
@@ -201,7 +211,8 @@ def _mark_missing(frame: pd.DataFrame, columns: list[str], tokens: tuple[str, ..
 
 
 def _missing_record(frame: pd.DataFrame, columns: list[str], groupings: dict[str, Grouping],
-                    tokens: tuple[str, ...]) -> dict[str, Any]:
+                    tokens: tuple[str, ...], weights: np.ndarray | None = None
+                    ) -> dict[str, Any]:
     """What counted as missing, and how many cells of each column read were missing."""
     from .groups import MISSING
 
@@ -209,9 +220,10 @@ def _missing_record(frame: pd.DataFrame, columns: list[str], groupings: dict[str
     for col in columns:
         if col in groupings:  # after trimming: a blank cell is missing too
             g = groupings[col]
-            n = int((g.codes == g.labels.index(MISSING)).sum()) if MISSING in g.labels else 0
+            hit = (g.codes == g.labels.index(MISSING)) if MISSING in g.labels else None
         else:
-            n = int(frame[col].isna().sum())
+            hit = frame[col].isna().to_numpy()
+        n = 0 if hit is None else int(hit.sum() if weights is None else weights[hit].sum())
         counts[str(col)] = n
     return {"values": ["(empty cell)", *tokens], "columns": counts}
 
@@ -224,7 +236,7 @@ def _threshold_notes(flags: np.ndarray, threshold: Any, scores: np.ndarray) -> l
         return [f"Nobody was flagged: the threshold {threshold.value:g} is above every score "
                 f"(the highest is {float(scores.max()):g}). Check 'data.threshold'; every "
                 "selection-rate comparison is between zeros."]
-    if flags.sum() == len(flags):
+    if flags.all():
         return [f"Everybody was flagged: the threshold {threshold.value:g} is at or below every "
                 f"score (the lowest is {float(scores.min()):g}). Check 'data.threshold'."]
     return []
@@ -303,3 +315,28 @@ def _checked_scores(scores: Any, n: int, path: Path, source: str, from_frame: bo
             "model cannot be audited."
         )
     return arr
+
+
+def _apply_threshold(scores: np.ndarray, threshold: Any, weights: np.ndarray | None
+                     ) -> tuple[np.ndarray, dict[str, Any]]:
+    """``predictions.apply_threshold`` on rows with frequencies: a capacity rule's cut-off is
+    the same order statistic of the expanded scores."""
+    if weights is None or threshold.value is not None:
+        flags, info = apply_threshold(scores, threshold)
+        if weights is not None:
+            info["flagged"] = int((flags * weights).sum())
+        return flags, info
+    n = int(weights.sum())
+    k = threshold.top_k if threshold.top_k is not None else int(
+        np.ceil(n * threshold.top_percent / 100))
+    k = max(1, min(k, n))
+    # np.partition(scores, n - k)[n - k]: the (n - k)-th smallest of the expanded scores
+    order = np.argsort(scores, kind="stable")
+    ends = np.cumsum(weights[order])
+    cut = float(scores[order][np.searchsorted(ends, n - k, side="right")])
+    info: dict[str, Any] = {"rule": threshold.to_dict(), "description": threshold.describe()}
+    info["capacity"] = k
+    flags = (scores >= cut).astype(np.int64)
+    info["effective_threshold"] = cut
+    info["flagged"] = int((flags * weights).sum())
+    return flags, info

@@ -32,7 +32,8 @@ def measure(data: AuditData, cfg: AuditConfig) -> dict[str, Any]:
         "replicates": cfg.bootstrap,
         "seed": cfg.seed,
     }
-    overall = measure_overall(data.y_pred, data.y_true, data.y_score, **common)
+    overall = measure_overall(data.y_pred, data.y_true, data.y_score, weights=data.weights,
+                              **common)
     fairness = {
         g.name: measure_grouping(
             g,
@@ -41,6 +42,7 @@ def measure(data: AuditData, cfg: AuditConfig) -> dict[str, Any]:
             data.y_score,
             min_group_size=cfg.min_group_size,
             overall_theil=overall.get("theil_index"),
+            weights=data.weights,
             **common,
         )
         for g in data.groupings

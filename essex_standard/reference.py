@@ -33,6 +33,12 @@ class ReferenceData:
     y_pred: np.ndarray | None
     source: str
     missing: dict[str, str] = field(default_factory=dict)
+    weights: np.ndarray | None = None
+    """Frequency of each row when the rows are distinct rows with a count (an engine's table)."""
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame) if self.weights is None else int(self.weights.sum())
 
 
 def load_reference(
@@ -67,6 +73,7 @@ def reference_from_frame(
     features: list[str],
     effective_threshold: float | None,
     src: str = "the reference DataFrame",
+    weights: np.ndarray | None = None,
 ) -> ReferenceData:
     """Reference rows already in memory (``audit_frame(reference_df=...)``) or read from
     ``data.reference``: the features and protected columns are required, outcomes, scores and
@@ -87,7 +94,7 @@ def reference_from_frame(
         missing["base_rate"] = (f"the reference data has no outcome column '{d.y_true}'"
                                 if d.y_true else "no outcome is audited")
     y_score, y_pred = _reference_predictions(frame, cfg, src, effective_threshold, missing)
-    return ReferenceData(frame, y_true, y_score, y_pred, src, missing)
+    return ReferenceData(frame, y_true, y_score, y_pred, src, missing, weights)
 
 
 def _reference_predictions(
@@ -157,7 +164,7 @@ def notes(ref: ReferenceData, outcomes_audited: bool, score_audited: bool) -> li
 def describe(ref: ReferenceData) -> dict[str, Any]:
     """What the reference data held, for results.json."""
     return {
-        "rows": len(ref.frame),
+        "rows": ref.n_rows,
         "labels_available": ref.y_true is not None,
         "score_available": ref.y_score is not None,
         "predictions_available": ref.y_pred is not None,

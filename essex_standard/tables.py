@@ -32,7 +32,8 @@ class ConfusionTable:
 
 
 def confusion_table(
-    codes: np.ndarray, n_groups: int, y_pred: np.ndarray, y_true: np.ndarray | None
+    codes: np.ndarray, n_groups: int, y_pred: np.ndarray, y_true: np.ndarray | None,
+    weights: np.ndarray | None = None,
 ) -> ConfusionTable:
     """Count ``group × y_true × y_pred`` in one pass.
 
@@ -43,8 +44,8 @@ def confusion_table(
     key = codes * 4 + y_pred
     if y_true is not None:
         key = key + 2 * y_true
-    counts = np.bincount(key, minlength=n_groups * 4).reshape(n_groups, 2, 2)
-    return ConfusionTable(counts.astype(np.int64), y_true is not None)
+    counts = count(key, n_groups * 4, weights).reshape(n_groups, 2, 2)
+    return ConfusionTable(counts, y_true is not None)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def _narrow(values: np.ndarray, bound: int) -> np.ndarray:
 
 
 def score_table(
-    codes: np.ndarray, n_groups: int, y_score: np.ndarray, y_true: np.ndarray
+    codes: np.ndarray, n_groups: int, y_score: np.ndarray, y_true: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> ScoreTable:
     """Count ``group × score level × y_true`` (sparse).
 
@@ -99,6 +101,7 @@ def score_table(
     sizes = np.bincount(cell, minlength=2 * n_groups)
     ends = np.cumsum(sizes)
     scores = y_score[order]
+    freq = None if weights is None else weights[order].astype(np.int64)
     del order, cell
     parts: list[tuple[np.ndarray, ...]] = []
     for g in range(n_groups):
@@ -106,16 +109,125 @@ def score_table(
         if hi == lo:
             continue
         block = scores[lo:hi]  # a view: the group's negatives, then its positives
-        block[: mid - lo].sort()
-        block[mid - lo :].sort()
+        if freq is None:
+            block[: mid - lo].sort()
+            block[mid - lo :].sort()
+        else:  # sort each run with its frequencies
+            for part in (slice(0, mid - lo), slice(mid - lo, hi - lo)):
+                o = np.argsort(block[part], kind="stable")
+                block[part] = block[part][o]
+                freq[lo:hi][part] = freq[lo:hi][part][o]
         merge = np.argsort(block, kind="stable")
         values = block[merge]
         starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
-        total = np.diff(np.append(starts, len(values)))
-        pos = np.add.reduceat((merge >= mid - lo).astype(np.int64), starts)
+        if freq is None:
+            total = np.diff(np.append(starts, len(values)))
+            pos = np.add.reduceat((merge >= mid - lo).astype(np.int64), starts)
+        else:
+            w = freq[lo:hi][merge]
+            total = np.add.reduceat(w, starts)
+            pos = np.add.reduceat(np.where(merge >= mid - lo, w, 0), starts)
         parts.append((np.full(len(starts), g, dtype=np.int64), values[starts], pos, total - pos))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return ScoreTable(empty, np.zeros(0), empty, empty, n_groups)
     group, score, pos, neg = (np.concatenate(column) for column in zip(*parts, strict=True))
     return ScoreTable(group, score, pos, neg, n_groups)
+
+
+# --------------------------------------------------------------------------- frequency weights
+#
+# An engine hands the measure stage *distinct rows with a count* (frequency weights) instead of
+# the rows themselves.  Every table above is then a weighted ``np.bincount`` and every quantile
+# an order statistic of the expanded data found on the cumulative counts, so that the same data
+# compressed or expanded gives the same figures (tests/test_engines_weights.py).
+
+
+def count(key: np.ndarray, minlength: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """``np.bincount`` of ``key`` with frequency weights, as int64.
+
+    >>> count(np.array([0, 2, 2]), 3, np.array([5, 1, 2])).tolist()
+    [5, 0, 3]
+    """
+    if weights is None:
+        return np.bincount(key, minlength=minlength).astype(np.int64)
+    return np.rint(np.bincount(key, weights=weights, minlength=minlength)).astype(np.int64)
+
+
+def total(weights: np.ndarray | None, n: int) -> int:
+    """The number of people behind ``n`` distinct rows."""
+    return n if weights is None else int(weights.sum())
+
+
+def weigh(values: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """``values`` times their frequency (for weighted sums by ``np.bincount``)."""
+    return values if weights is None else values * weights
+
+
+def _order_stat(sorted_values: np.ndarray, sorted_weights: np.ndarray | None,
+                index: np.ndarray) -> np.ndarray:
+    """Elements ``index`` (0-based) of the expanded sorted data."""
+    if sorted_weights is None:
+        return sorted_values[index]
+    ends = np.cumsum(sorted_weights)
+    return sorted_values[np.searchsorted(ends, index, side="right")]
+
+
+def _sorted(values: np.ndarray, weights: np.ndarray | None, presorted: bool
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+    if presorted:
+        return values, weights
+    order = np.argsort(values, kind="stable")
+    return values[order], None if weights is None else weights[order]
+
+
+def quantile(values: np.ndarray, q: np.ndarray, method: str,
+             weights: np.ndarray | None = None, presorted: bool = False) -> np.ndarray:
+    """``np.quantile(values, q, method=method)`` of the data expanded by ``weights``.
+
+    The index numpy picks depends only on the number of values, so it is computed exactly as
+    numpy computes it (``linear``, ``lower`` and ``inverted_cdf``) and looked up on the
+    cumulative counts; without weights this is numpy's own result.
+
+    >>> v, w = np.array([1.0, 2.0, 5.0]), np.array([2, 1, 3])
+    >>> full = np.repeat(v, w)
+    >>> q = np.linspace(0, 1, 7)
+    >>> all(np.array_equal(quantile(v, q, m, w), np.quantile(full, q, method=m))
+    ...     for m in ("linear", "lower", "inverted_cdf"))
+    True
+    """
+    q = np.asarray(q, float)
+    if weights is None and method != "linear":
+        return np.quantile(values, q, method=method)
+    v, w = _sorted(np.asarray(values), weights, presorted)
+    n = len(v) if w is None else int(w.sum())
+    if method == "lower":
+        return _order_stat(v, w, np.floor((n - 1) * q).astype(np.intp))
+    if method == "inverted_cdf":
+        index = n * q - 1
+        prev = np.floor(index)
+        res = np.where(index - prev == 0, prev, prev + 1).astype(np.intp)
+        return _order_stat(v, w, np.maximum(res, 0))
+    if method != "linear":
+        raise ValueError(method)
+    vi = (n - 1) * q
+    prev = np.floor(vi)
+    top = vi >= n - 1
+    prev_i = np.where(top, n - 1, np.maximum(prev, 0)).astype(np.intp)
+    next_i = np.where(top, n - 1, np.maximum(prev + 1, 0)).astype(np.intp)
+    gamma = vi - prev
+    a, b = _order_stat(v, w, prev_i), _order_stat(v, w, next_i)
+    diff = b - a
+    out = a + diff * gamma
+    return np.where(gamma >= 0.5, b - diff * (1 - gamma), out)
+
+
+def weighted_std(values: np.ndarray, weights: np.ndarray | None) -> float:
+    """``np.std(values, ddof=1)`` of the expanded data (0 for fewer than two people)."""
+    if weights is None:
+        return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    n = float(weights.sum())
+    if n <= 1:
+        return 0.0
+    mean = float((values * weights).sum()) / n
+    return float(np.sqrt(float((weights * (values - mean) ** 2).sum()) / (n - 1)))

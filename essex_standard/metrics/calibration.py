@@ -34,6 +34,7 @@ from ..bin_tables import (
 from ..config import check_keys
 from ..errors import ConfigError
 from ..groups import Grouping
+from ..tables import count, total, weigh
 from .calibration_error import ECE_METHOD, ece_from_cells, error_entry, mce_from_cells, noise_model
 from .fairness import child_rng
 from .logistic import EPS, LogisticFit, calibration_intercept, calibration_slope, logit
@@ -241,7 +242,9 @@ def _bootstrap(
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_p = np.where(table.counts > 0, table.sum_p / np.maximum(table.counts, 1), 0.0)
         n_b = table.counts.sum(axis=-1)
-        expected = np.where(n_b > 0, table.sum_p.sum(axis=-1) / np.maximum(n_b, 1), 0.0)
+        # the exactly summed scores: the draws below must not depend on the row order
+        exact = table.sum_p if table.sum_p_exact is None else table.sum_p_exact
+        expected = np.where(n_b > 0, exact.sum(axis=-1) / np.maximum(n_b, 1), 0.0)
     sum_p = draws * mean_p
     null_pos = rng.binomial(n_b, np.clip(expected, 0, 1), size=(replicates, *n_b.shape))
     null = np.stack([n_b - null_pos, null_pos], axis=-1)
@@ -295,16 +298,19 @@ def measure_calibration_grouping(
     min_group_size: int,
     score_order: np.ndarray | None = None,
     unique_levels: tuple[np.ndarray, np.ndarray] | None = None,
+    weights: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Calibration of every group of one attribute, and each group's gap to the reference."""
+    """Calibration of every group of one attribute, and each group's gap to the reference
+    (``weights``: the rows' frequencies)."""
     codes, G = grouping.codes, grouping.n_groups
     if score_order is None:
         score_order = np.argsort(y_score, kind="stable")
     order = group_order(codes, score_order)
-    table = calibration_table(codes, G, y_score, y_true, options.bins, order=order)
+    table = calibration_table(codes, G, y_score, y_true, options.bins, order=order,
+                              weights=weights)
     lv, idx = unique_levels if unique_levels is not None else levels_from_order(
         y_score, score_order)
-    levels = level_table(codes, G, lv, idx, y_true, order=order)
+    levels = level_table(codes, G, lv, idx, y_true, order=order, weights=weights)
     rng = child_rng(seed, "calibration:" + grouping.name)
     reps = _bootstrap(table, replicates, rng)
     ref = grouping.reference
@@ -341,14 +347,14 @@ def measure_calibration_grouping(
 
 def score_value_reliability(
     codes: np.ndarray, n_groups: int, y_score: np.ndarray, y_true: np.ndarray,
-    options: CalibrationOptions, level: float,
+    options: CalibrationOptions, level: float, weights: np.ndarray | None = None,
 ) -> list[list[dict[str, Any]]]:
     """Observed rate by score value (few levels) or by equal-mass score bin (many levels)."""
     levels = np.unique(y_score)
     if len(levels) <= options.max_score_levels:
         idx = np.searchsorted(levels, y_score)
         key = (codes * len(levels) + idx) * 2 + y_true
-        counts = np.bincount(key, minlength=n_groups * len(levels) * 2).reshape(
+        counts = count(key, n_groups * len(levels) * 2, weights).reshape(
             n_groups, len(levels), 2)
         out = []
         for g in range(n_groups):
@@ -365,7 +371,7 @@ def score_value_reliability(
                 rows.append(row)
             out.append(rows)
         return out
-    table = calibration_table(codes, n_groups, y_score, y_true, options.bins)
+    table = calibration_table(codes, n_groups, y_score, y_true, options.bins, weights=weights)
     out = []
     for g in range(n_groups):
         rows = reliability_rows(table, g, level)
@@ -376,19 +382,21 @@ def score_value_reliability(
 
 
 def _non_probability(groupings: list[Grouping], y_score: np.ndarray, y_true: np.ndarray,
-                     options: CalibrationOptions, level: float, min_n: int) -> dict[str, Any]:
+                     options: CalibrationOptions, level: float, min_n: int,
+                     weights: np.ndarray | None = None) -> dict[str, Any]:
     zeros = np.zeros(len(y_score), dtype=np.int64)
     section: dict[str, Any] = {
         "available": True,
         "probability": False,
         "reason": NOT_PROBABILITY,
         "settings": {"bins": options.bins, "max_score_levels": options.max_score_levels},
-        "overall": {"n": len(y_score), "reliability": score_value_reliability(
-            zeros, 1, y_score, y_true, options, level)[0]},
+        "overall": {"n": total(weights, len(y_score)), "reliability": score_value_reliability(
+            zeros, 1, y_score, y_true, options, level, weights)[0]},
     }
     for g in groupings:
-        rows = score_value_reliability(g.codes, g.n_groups, y_score, y_true, options, level)
-        counts = np.bincount(g.codes, minlength=g.n_groups)
+        rows = score_value_reliability(g.codes, g.n_groups, y_score, y_true, options, level,
+                                       weights)
+        counts = count(g.codes, g.n_groups, weights)
         section[g.name] = {
             "kind": "intersection" if len(g.columns) > 1 else "attribute",
             "columns": list(g.columns),
@@ -405,10 +413,11 @@ def _non_probability(groupings: list[Grouping], y_score: np.ndarray, y_true: np.
 # --------------------------------------------------------------------------- trade-off
 
 
-def base_rate_contrast(grouping: Grouping, y_true: np.ndarray) -> dict[str, Any]:
+def base_rate_contrast(grouping: Grouping, y_true: np.ndarray,
+                       weights: np.ndarray | None = None) -> dict[str, Any]:
     """Whether base rates differ across the groups (chi-square test of homogeneity)."""
-    pos = np.bincount(grouping.codes, weights=y_true, minlength=grouping.n_groups)
-    n = np.bincount(grouping.codes, minlength=grouping.n_groups)
+    pos = count(grouping.codes, grouping.n_groups, weigh(y_true, weights))
+    n = count(grouping.codes, grouping.n_groups, weights)
     keep = n > 0
     rates = np.where(keep, pos / np.maximum(n, 1), np.nan)
     labels = [lab for lab, k in zip(grouping.labels, keep, strict=True) if k]
@@ -430,11 +439,12 @@ def base_rate_contrast(grouping: Grouping, y_true: np.ndarray) -> dict[str, Any]
     }
 
 
-def tradeoff(groupings: list[Grouping], y_true: np.ndarray, priority: str | None) -> dict[str, Any]:
+def tradeoff(groupings: list[Grouping], y_true: np.ndarray, priority: str | None,
+             weights: np.ndarray | None = None) -> dict[str, Any]:
     """The Kleinberg–Chouldechova trade-off, evidence that it applies, and the owner's choice."""
     out: dict[str, Any] = {
         "statement": TRADEOFF_STATEMENT,
-        "base_rates": {g.name: base_rate_contrast(g, y_true) for g in groupings
+        "base_rates": {g.name: base_rate_contrast(g, y_true, weights) for g in groupings
                        if len(g.columns) == 1},
         "owner_priority": priority,
     }
@@ -461,6 +471,7 @@ def measure_calibration(
     seed: int,
     min_group_size: int,
     priority: str | None = None,
+    weights: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The ``calibration`` section of results.json (``available: false`` with a reason if not
     applicable)."""
@@ -471,13 +482,14 @@ def measure_calibration(
                 "reason": "not measured: calibration needs a score (data.y_score or a model with "
                           "predict_proba), not only yes/no predictions"}
     if not probability:
-        section = _non_probability(groupings, y_score, y_true, options, level, min_group_size)
-        section["tradeoff"] = tradeoff(groupings, y_true, priority)
+        section = _non_probability(groupings, y_score, y_true, options, level, min_group_size,
+                                   weights)
+        section["tradeoff"] = tradeoff(groupings, y_true, priority, weights)
         return section
     score_order = np.argsort(y_score, kind="stable")
     common = dict(options=options, level=level, replicates=replicates, seed=seed,
                   min_group_size=min_group_size, score_order=score_order,
-                  unique_levels=levels_from_order(y_score, score_order))
+                  unique_levels=levels_from_order(y_score, score_order), weights=weights)
     overall_grouping = Grouping("(overall)", ("(overall)",), np.zeros(len(y_score), np.int64),
                                 ("everyone",), 0, "largest")
     overall = measure_calibration_grouping(overall_grouping, y_score, y_true, **common)
@@ -506,5 +518,5 @@ def measure_calibration(
     }
     for g in groupings:
         section[g.name] = measure_calibration_grouping(g, y_score, y_true, **common)
-    section["tradeoff"] = tradeoff(groupings, y_true, priority)
+    section["tradeoff"] = tradeoff(groupings, y_true, priority, weights)
     return section

@@ -27,6 +27,7 @@ from ..bin_tables import FeatureHistogram, categorical_histogram, numeric_histog
 from ..config import check_keys
 from ..errors import ConfigError, DataError
 from ..groups import Grouping, encode
+from ..tables import count, weigh, weighted_std
 from .uncertainty import mover_ratio, newcombe_difference, two_proportion_p_value, wilson
 
 if TYPE_CHECKING:
@@ -349,13 +350,15 @@ def _values(frame: pd.DataFrame, col: str, src: str) -> pd.Series:
 
 
 def histogram(
-    name: str, ref: pd.Series, cur: pd.Series, groups: AlignedGroups, bins: int
+    name: str, ref: pd.Series, cur: pd.Series, groups: AlignedGroups, bins: int,
+    ref_w: np.ndarray | None = None, cur_w: np.ndarray | None = None,
 ) -> tuple[FeatureHistogram, float]:
-    """The feature's histogram for one attribute, and its reference standard deviation."""
+    """The feature's histogram for one attribute, and its reference standard deviation
+    (``ref_w``, ``cur_w``: the rows' frequencies)."""
     numeric = pd.api.types.is_numeric_dtype(ref) and not pd.api.types.is_bool_dtype(ref)
     if not numeric:
         h = categorical_histogram(name, ref, cur, groups.reference_codes, groups.current_codes,
-                                  groups.n_groups)
+                                  groups.n_groups, ref_w, cur_w)
         return h, 0.0
     cur_num = pd.to_numeric(cur, errors="coerce")
     bad = cur_num.isna() & cur.notna()
@@ -367,8 +370,9 @@ def histogram(
     r = ref.to_numpy(dtype=float, na_value=np.nan)
     c = cur_num.to_numpy(dtype=float, na_value=np.nan)
     h = numeric_histogram(name, r, c, groups.reference_codes, groups.current_codes,
-                          groups.n_groups, bins)
-    sd = float(np.nanstd(r, ddof=1)) if np.isfinite(r).sum() > 1 else 0.0
+                          groups.n_groups, bins, ref_weights=ref_w, cur_weights=cur_w)
+    ok = np.isfinite(r)
+    sd = weighted_std(r[ok], None if ref_w is None else ref_w[ok])
     return h, sd
 
 
@@ -420,6 +424,7 @@ class _Inputs:
     y_score: np.ndarray | None
     y_pred: np.ndarray
     level: float
+    weights: np.ndarray | None = None  # frequencies of the audited rows
 
 
 def _quantities(
@@ -428,11 +433,13 @@ def _quantities(
     """Score, predicted-rate and base-rate drift for each group (plus the overall sums)."""
     G = groups.n_groups
     rc, cc = groups.reference_codes, groups.current_codes
+    rw, cw = inp.ref.weights, inp.weights
     per_group: list[dict[str, Any]] = [{} for _ in range(G)]
     overall: dict[str, Any] = {}
     if inp.ref.y_score is not None and inp.y_score is not None:
-        h = numeric_histogram("score", inp.ref.y_score, inp.y_score, rc, cc, G, bins)
-        sd = float(np.std(inp.ref.y_score, ddof=1)) if len(inp.ref.y_score) > 1 else 0.0
+        h = numeric_histogram("score", inp.ref.y_score, inp.y_score, rc, cc, G, bins,
+                              ref_weights=rw, cur_weights=cw)
+        sd = weighted_std(inp.ref.y_score, rw)
         overall["score"] = compare(h, h.reference.sum(0), h.current.sum(0), sd, empty_bin)
         overall["score"]["bins"] = bins_table(h, h.reference.sum(0), h.current.sum(0))
         for g in range(G):
@@ -442,10 +449,8 @@ def _quantities(
     for name, ref_y, cur_y in pairs:
         if ref_y is None or cur_y is None:
             continue
-        xr = np.bincount(rc, weights=ref_y, minlength=G).astype(int)
-        nr = np.bincount(rc, minlength=G)
-        xc = np.bincount(cc, weights=cur_y, minlength=G).astype(int)
-        nc = np.bincount(cc, minlength=G)
+        xr, nr = count(rc, G, weigh(ref_y, rw)), count(rc, G, rw)
+        xc, nc = count(cc, G, weigh(cur_y, cw)), count(cc, G, cw)
         overall[name] = rate_shift(int(xr.sum()), int(nr.sum()), int(xc.sum()), int(nc.sum()),
                                    inp.level)
         for g in range(G):
@@ -453,8 +458,8 @@ def _quantities(
                                             inp.level)
     if inp.ref.y_score is not None and inp.ref.y_true is not None and inp.y_score is not None \
             and inp.y_true is not None:
-        ref_sums = _residual_sums(rc, G, inp.ref.y_true, inp.ref.y_score)
-        cur_sums = _residual_sums(cc, G, inp.y_true, inp.y_score)
+        ref_sums = _residual_sums(rc, G, inp.ref.y_true, inp.ref.y_score, rw)
+        cur_sums = _residual_sums(cc, G, inp.y_true, inp.y_score, cw)
         overall["calibration_in_the_large"] = citl_shift(
             *(s.sum(axis=-1) for s in ref_sums), *(s.sum(axis=-1) for s in cur_sums), inp.level)
         for g in range(G):
@@ -463,12 +468,13 @@ def _quantities(
     return overall, per_group
 
 
-def _residual_sums(codes: np.ndarray, G: int, y: np.ndarray, p: np.ndarray):
+def _residual_sums(codes: np.ndarray, G: int, y: np.ndarray, p: np.ndarray,
+                   weights: np.ndarray | None = None):
     """Per group: rows, Σ(y − p) and Σ(y − p)² — enough for calibration-in-the-large."""
     r = y - p
-    return (np.bincount(codes, minlength=G).astype(float),
-            np.bincount(codes, weights=r, minlength=G),
-            np.bincount(codes, weights=r * r, minlength=G))
+    return (count(codes, G, weights).astype(float),
+            np.bincount(codes, weights=weigh(r, weights), minlength=G),
+            np.bincount(codes, weights=weigh(r * r, weights), minlength=G))
 
 
 def citl_shift(n_r: float, s_r: float, q_r: float, n_c: float, s_c: float, q_c: float,
@@ -501,10 +507,11 @@ def citl_shift(n_r: float, s_r: float, q_r: float, n_c: float, s_c: float, q_c: 
 
 
 def _group_mix(groups: AlignedGroups, tests: _Tests, level: float,
-               empty_bin: str = "half_count") -> dict[str, Any]:
+               empty_bin: str = "half_count", ref_w: np.ndarray | None = None,
+               cur_w: np.ndarray | None = None) -> dict[str, Any]:
     """Did the make-up of the population change? Shares per group, PSI and chi-square."""
-    r = np.bincount(groups.reference_codes, minlength=groups.n_groups)
-    c = np.bincount(groups.current_codes, minlength=groups.n_groups)
+    r = count(groups.reference_codes, groups.n_groups, ref_w)
+    c = count(groups.current_codes, groups.n_groups, cur_w)
     out: dict[str, Any] = {"psi": psi(r, c, empty_bin), "js_distance": js_distance(r, c),
                            "n_reference": int(r.sum()), "n_current": int(c.sum())}
     out.update(_chi_square(r, c))
@@ -626,7 +633,10 @@ def measure_drift(
     opts = parse_options(cfg.sections.get("drift"), cfg.source)
     features = drift_features(cfg)
     cur_frame = data.frame
-    inp = _Inputs(ref, cur_frame, data.y_true, data.y_score, data.y_pred, cfg.confidence_level)
+    cur_w = getattr(data, "weights", None)
+    ref_w = ref.weights
+    inp = _Inputs(ref, cur_frame, data.y_true, data.y_score, data.y_pred, cfg.confidence_level,
+                  cur_w)
     protected = [g for g in data.groupings if len(g.columns) == 1]
     aligned = [align(g, ref.frame[g.columns[0]]) for g in protected]
     tests = _Tests()
@@ -643,7 +653,8 @@ def measure_drift(
         hists_by_attr[groups.name] = {}
         for f in features:
             h, sd = histogram(f, _values(ref.frame, f, ref.source),
-                              _values(cur_frame, f, "the audited data"), groups, opts.bins)
+                              _values(cur_frame, f, "the audited data"), groups, opts.bins,
+                              ref_w, cur_w)
             hists_by_attr[groups.name][f] = h
             sds[f] = sd
     feats: dict[str, Any] = {}
@@ -669,7 +680,7 @@ def measure_drift(
                          else _quantities(inp, groups, opts.bins, opts.psi_empty_bin)[1])
             by_group[groups.name] = {"groups": _within(
                 groups, hists_by_attr[groups.name], per_group, sds, tests, min_n,
-                opts.psi_empty_bin)}
+                opts.psi_empty_bin, ref_w, cur_w)}
     section["by_group"] = by_group
     # Intersections: the same figures within each combination, as their own Benjamini-Hochberg
     # family, so that adding them neither weakens nor changes the tests on protected columns.
@@ -683,13 +694,14 @@ def measure_drift(
             groups = align_intersection(grouping, [by_name[c] for c in grouping.columns])
             hists = {f: histogram(f, _values(ref.frame, f, ref.source),
                                   _values(cur_frame, f, "the audited data"), groups,
-                                  opts.bins)[0] for f in features}
+                                  opts.bins, ref_w, cur_w)[0] for f in features}
             per_group = _quantities(inp, groups, opts.bins, opts.psi_empty_bin)[1]
             by_intersection[groups.name] = {"groups": _within(
                 groups, hists, per_group, sds, inter_tests, min_n,
-                opts.psi_empty_bin)}
+                opts.psi_empty_bin, ref_w, cur_w)}
     section["group_mix"] = {g.name: _group_mix(g, tests, cfg.confidence_level,
-                                                   opts.psi_empty_bin) for g in aligned}
+                                                   opts.psi_empty_bin, ref_w, cur_w)
+                            for g in aligned}
     n_shares = share_verdicts(list(section["group_mix"].values()), cfg.confidence_level, min_n)
     section["missingness"] = {
         g.name: {"groups": _missingness(hists_by_attr[g.name], g, tests, cfg.confidence_level)}
@@ -718,10 +730,11 @@ def measure_drift(
 
 def _within(groups: AlignedGroups, hists: dict[str, FeatureHistogram],
             per_group: list[dict[str, Any]], sds: dict[str, float], tests: _Tests,
-            min_n: int, empty_bin: str = "half_count") -> dict[str, Any]:
+            min_n: int, empty_bin: str = "half_count", ref_w: np.ndarray | None = None,
+            cur_w: np.ndarray | None = None) -> dict[str, Any]:
     """Drift of every feature, the score and the rates within each group of one grouping."""
-    n_ref = np.bincount(groups.reference_codes, minlength=groups.n_groups)
-    n_cur = np.bincount(groups.current_codes, minlength=groups.n_groups)
+    n_ref = count(groups.reference_codes, groups.n_groups, ref_w)
+    n_cur = count(groups.current_codes, groups.n_groups, cur_w)
     entries: dict[str, Any] = {}
     for g, label in enumerate(groups.labels):
         n_r, n_c = int(n_ref[g]), int(n_cur[g])

@@ -338,19 +338,22 @@ def measure_grouping(
     seed: int = 0,
     min_group_size: int = 30,
     overall_theil: dict[str, Any] | None = None,
+    weights: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """All group metrics, disparities and summaries for one grouping, as a JSON-ready dict.
 
     ``replicates`` and ``seed`` are accepted for a uniform signature but unused: every interval
-    of a grouping is a closed form.
+    of a grouping is a closed form.  ``weights``: each row's frequency, when the rows are
+    distinct rows with a count (see ``essex_standard.engines``).
     """
-    table: ConfusionTable = confusion_table(grouping.codes, grouping.n_groups, y_pred, y_true)
+    table: ConfusionTable = confusion_table(grouping.codes, grouping.n_groups, y_pred, y_true,
+                                            weights)
     counts = table.counts
     has_labels = table.has_labels
     metrics = [m for m in RATE_METRICS if has_labels or not m.needs_labels]
     scores: ScoreTable | None = None
     if y_score is not None and y_true is not None:
-        scores = score_table(grouping.codes, grouping.n_groups, y_score, y_true)
+        scores = score_table(grouping.codes, grouping.n_groups, y_score, y_true, weights)
     aucs = (
         [auc_from_counts(*scores.for_group(g)) for g in range(grouping.n_groups)] if scores else []
     )
@@ -403,19 +406,20 @@ def measure_overall(
     level: float,
     replicates: int,
     seed: int,
+    weights: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Whole-population metrics and the Theil index (bootstrapped over everyone)."""
     codes = np.zeros(len(y_pred), dtype=np.int64)
-    table = confusion_table(codes, 1, y_pred, y_true)
+    table = confusion_table(codes, 1, y_pred, y_true, weights)
     metrics: dict[str, Any] = {}
     for m in RATE_METRICS:
         if m.needs_labels and not table.has_labels:
             continue
         x, d = (int(v) for v in m.counts(table.counts[0]))
         metrics[m.name] = rate_entry(m, x, d, level)
-    out: dict[str, Any] = {"n": len(y_pred), "metrics": metrics}
+    out: dict[str, Any] = {"n": int(table.counts.sum()), "metrics": metrics}
     if y_score is not None and y_true is not None:
-        st = score_table(codes, 1, y_score, y_true)
+        st = score_table(codes, 1, y_score, y_true, weights)
         metrics["roc_auc"] = auc_entry(auc_from_counts(*st.for_group(0)), level)
     if table.has_labels:
         out["theil_index"] = theil_entry(table.counts[0], level)

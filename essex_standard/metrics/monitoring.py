@@ -65,6 +65,7 @@ def measure_monitoring(data: Any, cfg: AuditConfig) -> dict[str, Any]:
         seed=cfg.seed,
         min_group_size=cfg.min_group_size,
         priority=cfg.model.get("fairness_priority"),
+        weights=getattr(data, "weights", None),
     )
     return {
         "calibration": section,

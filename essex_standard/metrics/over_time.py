@@ -22,7 +22,7 @@ from scipy import stats
 from ..config import check_keys
 from ..errors import ConfigError, DataError
 from ..groups import Grouping
-from ..tables import confusion_table
+from ..tables import confusion_table, quantile, total
 from .fairness import rate_disparity, rate_entry
 from .rates import RATES
 from .uncertainty import z_value
@@ -135,8 +135,10 @@ def parse_times(values: pd.Series, column: str, src: str | None = None) -> pd.Se
     return times
 
 
-def make_windows(times: pd.Series, window: str | int) -> Windows:
-    """Split rows into calendar windows or ``window`` windows of about equal size.
+def make_windows(times: pd.Series, window: str | int,
+                 weights: np.ndarray | None = None) -> Windows:
+    """Split rows into calendar windows or ``window`` windows of about equal size
+    (``weights``: the rows' frequencies, for the equal-size cuts).
 
     >>> w = make_windows(pd.Series(pd.to_datetime(["2024-01-05", "2024-02-01", None])), "monthly")
     >>> w.codes.tolist(), w.labels
@@ -164,7 +166,8 @@ def make_windows(times: pd.Series, window: str | int) -> Windows:
         ends = tuple(p.end_time.date().isoformat() for p in periods)
         return Windows(codes, labels, starts, ends)
     ns = t.to_numpy().astype("datetime64[ns]").astype(np.int64)
-    cuts = np.quantile(ns, np.linspace(0, 1, window + 1)[1:-1], method="lower")
+    cuts = quantile(ns, np.linspace(0, 1, window + 1)[1:-1], "lower",
+                    None if weights is None else weights[ok])
     w = np.searchsorted(np.unique(cuts), ns, side="left")  # a tie goes to the earlier window
     present = np.unique(w)
     codes[ok] = np.searchsorted(present, w)
@@ -282,7 +285,9 @@ def measure_over_time(data: Any, cfg: Any) -> dict[str, Any]:
     min_n = opts.min_window_size or cfg.min_group_size
     level = cfg.confidence_level
     times = parse_times(data.frame[column], column)
-    win = make_windows(times, opts.window)
+    weights = getattr(data, "weights", None)
+    win = make_windows(times, opts.window, weights)
+    tw = None if weights is None else weights[win.codes >= 0]
     names = [m for m in opts.metrics if data.y_true is not None or not RATES[m].needs_labels]
     metrics = [RATES[m] for m in names]
     groupings = [g for g in data.groupings if len(g.columns) == 1
@@ -295,7 +300,7 @@ def measure_over_time(data: Any, cfg: Any) -> dict[str, Any]:
     W = len(win.labels)
     timed = win.codes >= 0
     overall = confusion_table(win.codes[timed], W, data.y_pred[timed],
-                              None if data.y_true is None else data.y_true[timed]).counts
+                              None if data.y_true is None else data.y_true[timed], tw).counts
     windows: list[dict[str, Any]] = []
     for k in range(W):
         n = int(overall[k].sum())
@@ -312,7 +317,7 @@ def measure_over_time(data: Any, cfg: Any) -> dict[str, Any]:
     for g in groupings:
         key = win.codes[timed] * g.n_groups + g.codes[timed]
         counts = confusion_table(key, W * g.n_groups, data.y_pred[timed],
-                                 None if data.y_true is None else data.y_true[timed]).counts
+                                 None if data.y_true is None else data.y_true[timed], tw).counts
         counts = counts.reshape(W, g.n_groups, 2, 2)
         for k in range(W):
             windows[k]["attributes"][g.name] = _group_block(counts[k], g, metrics, level, min_n)
@@ -324,7 +329,8 @@ def measure_over_time(data: Any, cfg: Any) -> dict[str, Any]:
         "window": opts.window,
         "min_window_size": min_n,
         "metrics": names,
-        "rows_without_time": int((~timed).sum()),
+        "rows_without_time": total(None if weights is None else weights[~timed],
+                                   int((~timed).sum())),
         "windows": windows,
         "trends": trends,
         "trend_method": "inverse-variance weighted least squares of each window's difference "
