@@ -25,7 +25,14 @@ DATA_KEYS = (
     "reference",
     "time",
     "missing_values",
+    "engine",
+    "table",
+    "query",
+    "connection",
 )
+
+#: Where the rows are reduced to frequency tables (``essex_standard.engines``).
+ENGINES = ("duckdb", "spark", "memory")
 
 @dataclass(frozen=True)
 class Threshold:
@@ -72,6 +79,16 @@ class DataConfig:
     time: str | None = None
     missing_values: tuple[str, ...] = ()
     """Extra cell values read as missing; an empty cell always is."""
+    engine: str = "duckdb"
+    """``duckdb`` (files, the default), ``spark`` (a table or query on a Spark session) or
+    ``memory`` (pandas reads the file; the rows are measured one by one)."""
+    table: str | None = None
+    """A table of the engine's database to audit, in place of ``path``."""
+    query: str | None = None
+    """An SQL query whose result is audited, in place of ``path``."""
+    connection: str | None = None
+    """The name of an environment variable holding the connection (a DuckDB database file;
+    for Spark, the master URL), never the connection itself: no password in the YAML."""
 
 
 def _parse_threshold(value: Any, src: str) -> Threshold:
@@ -184,8 +201,10 @@ def parse_data(section: Any, src: str, base_dir: Path, require_path: bool) -> Da
         raise ConfigError(f"{src}: 'data' must be a mapping with at least 'path' and 'y_true'.")
     check_keys("data.", section, DATA_KEYS, src)
     path = section.get("path")
-    if path is None and require_path:
-        raise ConfigError(f"{src}: 'data.path' is missing; name the CSV or Parquet file to audit.")
+    source = _parse_source(section, src)
+    if path is None and require_path and not (source["table"] or source["query"]):
+        raise ConfigError(f"{src}: 'data.path' is missing; name the CSV or Parquet file to audit "
+                          "(or, with an engine, 'data.table' or 'data.query').")
     threshold = section.get("threshold")
     score_range = section.get("score_range")
     reference = section.get("reference")
@@ -207,4 +226,33 @@ def parse_data(section: Any, src: str, base_dir: Path, require_path: bool) -> Da
         reference=(base_dir / str(reference)) if reference is not None else None,
         time=_optional_str(section, "time", "data", src),
         missing_values=_parse_missing_values(section.get("missing_values"), src),
+        **source,
     )
+
+
+def _parse_source(section: Mapping[str, Any], src: str) -> dict[str, Any]:
+    """``data.engine``, ``data.table`` / ``data.query`` and ``data.connection``, checked."""
+    engine = section.get("engine", "duckdb")
+    if engine not in ENGINES:
+        raise ConfigError(f"{src}: 'data.engine' is {shown(engine)}; give one of "
+                          f"{', '.join(ENGINES)} (duckdb is the default for files).")
+    out: dict[str, Any] = {"engine": engine}
+    for key in ("table", "query", "connection"):
+        value = section.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, str)
+                                  or not value.strip()):
+            raise ConfigError(f"{src}: 'data.{key}' must be text, not {shown(value)}.")
+        out[key] = value
+    given = [k for k in ("path", "table", "query") if section.get(k) is not None]
+    if len(given) > 1:
+        raise ConfigError(f"{src}: give only one of 'data.path', 'data.table' and 'data.query' "
+                          f"(found {', '.join(given)}).")
+    if given and given[0] != "path" and engine == "memory":
+        raise ConfigError(f"{src}: 'data.{given[0]}' needs an engine: set 'data.engine' to "
+                          "duckdb or spark.")
+    conn = out["connection"]
+    if conn is not None and not conn.replace("_", "").isalnum():
+        raise ConfigError(f"{src}: 'data.connection' is {shown(conn)}; give the *name* of an "
+                          "environment variable that holds the connection (e.g. "
+                          "AUDIT_DUCKDB_PATH), never the connection or a password itself.")
+    return out

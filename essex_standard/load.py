@@ -39,6 +39,8 @@ class AuditData:
     """What was read as missing (the tokens) and how many cells per column, for results.json."""
     notes: list[str] = field(default_factory=list)
     """Things about the input a reader must know (e.g. a threshold that flags nobody)."""
+    engine: str = "memory"
+    """What reduced the rows: ``memory`` (pandas), ``duckdb`` or ``spark``."""
     weights: np.ndarray | None = None
     """How many people each row stands for, when the rows are an engine's distinct rows with a
     count (frequency weights); None when every row is one person."""
@@ -57,22 +59,44 @@ def _columns_needed(cfg: AuditConfig) -> tuple[list[str], list[str]]:
 
 
 def load_audit_data(cfg: AuditConfig) -> AuditData:
-    """Read the data file named by the config and prepare it for measurement."""
+    """Read the data named by the config and prepare it for measurement.
+
+    With an engine (``data.engine``: duckdb, the default, or spark) the engine reduces the
+    rows to distinct rows with a count and only that table is prepared; ``memory`` reads the
+    rows with pandas (``io.read_table``).  A file the engine cannot read exactly as
+    ``io.read_table`` does, or whose table fails a check, is read again by ``io.read_table``,
+    so a bad file gets the same message (naming its row) on every engine.
+    """
+    from .engines.load import engine_data
+
+    data = engine_data(cfg)
+    if data is None:
+        data = _memory_data(cfg)
+    if cfg.data.reference is not None:
+        from .engines.load import engine_reference
+        from .metrics.drift import drift_features
+        from .reference import load_reference
+
+        cut = data.predictions.get("effective_threshold")
+        found = engine_reference(cfg, drift_features(cfg), cut)
+        if found is None:
+            data.reference = load_reference(cfg, drift_features(cfg), cut)
+            record = _input_record("reference", cfg.data.reference, cfg.base_dir,
+                                   data.reference.n_rows)
+        else:
+            data.reference, record = found
+        data.inputs.append(record)
+    return data
+
+
+def _memory_data(cfg: AuditConfig) -> AuditData:
+    """The rows read by pandas and measured one by one (``data.engine: memory``)."""
     assert cfg.data.path is not None
     columns, protected = _columns_needed(cfg)
     frame = read_table(cfg.data.path, columns, text_columns=protected,
                        missing_values=cfg.data.missing_values)
     data = prepare(frame, cfg, source=_shown(cfg.data.path, cfg.base_dir))
     data.inputs.insert(0, _input_record("data", cfg.data.path, cfg.base_dir, len(frame)))
-    if cfg.data.reference is not None:
-        from .metrics.drift import drift_features
-        from .reference import load_reference
-
-        cut = data.predictions.get("effective_threshold")
-        data.reference = load_reference(cfg, drift_features(cfg), cut)
-        data.inputs.append(
-            _input_record("reference", cfg.data.reference, cfg.base_dir, len(data.reference.frame))
-        )
     return data
 
 

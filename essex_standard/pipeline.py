@@ -108,6 +108,7 @@ def build_document(data: AuditData, cfg: AuditConfig, measured: dict[str, Any]) 
             "score_available": data.y_score is not None,
             "predictions": data.predictions,
             "missing": data.missing,
+            "engine": data.engine,
         },
         "notes": _notes(data, cfg),
         **measured,
