@@ -22,6 +22,8 @@ INDIRECT = {
     "markupsafe": "jinja2 depends on it",
     "pyarrow": "the 'parquet' extra; reading Parquet says how to install it",
     "onnxruntime": "the 'onnx' extra; loading an ONNX model says how to install it",
+    "pyspark": "the 'spark' extra; data.engine: spark says how to install it",
+    "ibis": "the 'spark' extra (ibis-framework); only the spark engine imports it",
 }
 #: Required although no module imports it by name.
 REQUIRED_UNIMPORTED = {

@@ -75,8 +75,14 @@ def _literal(text: str) -> str:
 def _run(con: Any, sql: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Run a frequency query; the rows come back through Arrow (no per-row Python)."""
     relation = con.sql(sql)
-    table = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()
-    frame = table.to_pandas()
+    try:
+        import pyarrow  # noqa: F401 - Arrow keeps the column types of Parquet exactly
+    except ImportError:  # pragma: no cover - CSV columns are all text: pandas directly
+        frame = relation.df()
+    else:
+        table = (relation.to_arrow_table() if hasattr(relation, "to_arrow_table")
+                 else relation.arrow())
+        frame = table.to_pandas()
     weights = frame.pop(COUNT).to_numpy(dtype=np.int64)
     return frame, weights
 
