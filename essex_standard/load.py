@@ -41,6 +41,10 @@ class AuditData:
     """Things about the input a reader must know (e.g. a threshold that flags nobody)."""
     engine: str = "memory"
     """What reduced the rows: ``memory`` (pandas), ``duckdb`` or ``spark``."""
+    views: dict[str, AuditData] = field(default_factory=dict)
+    """Other frequency tables of the same rows, for the stages that need other columns: ``time``
+    (protected columns, date, outcome, flag) for fairness over time and ``features``
+    (protected columns, drift features) for drift.  Empty: ``frame`` has every column."""
     weights: np.ndarray | None = None
     """How many people each row stands for, when the rows are an engine's distinct rows with a
     count (frequency weights); None when every row is one person."""
@@ -120,24 +124,27 @@ def prepare(
     source: str = "the data",
     fix: str = "Fix the name in the config.",
     weights: np.ndarray | None = None,
+    columns: list[str] | None = None,
 ) -> AuditData:
     """Turn a data frame into arrays and groupings (shared by files and ``audit_frame``).
 
     ``weights``: the frequency of each row when ``frame`` holds distinct rows with a count
     (an engine's frequency table); every figure is then that of the expanded rows.
+    ``columns``: the columns this table holds, when it is one of several tables of the same
+    rows (see ``AuditData.views``); by default every column the audit needs.
     """
     d = cfg.data
     _check_frame(frame, source)
     if len(frame) == 0:
         raise DataError(f"{source}: there are no rows to audit.")
-    needed = _columns_needed(cfg)[0]
+    needed = _columns_needed(cfg)[0] if columns is None else columns
     for col in needed:
         if col not in frame.columns:
             raise DataError(f"{source}: there is no column {shown(col, 60)}. {fix}")
     frame = _mark_missing(frame.reset_index(drop=True), needed, d.missing_values)
     # Error messages name a row of the file, or a position in an in-memory DataFrame.
     frame.attrs["from_frame"] = source == "the DataFrame"
-    if d.time:
+    if d.time and d.time in needed:
         from .metrics.over_time import parse_times
 
         # Checked here, before any measurement; the parsed dates serve fairness over time.
@@ -169,6 +176,38 @@ def prepare(
     predictions["score_column"] = d.y_score if cfg.estimator is None else None
     predictions["flagged"] = int(y_pred.sum() if weights is None else (y_pred * weights).sum())
 
+    groupings, by_column = _groupings(frame, cfg, source, weights)
+    return AuditData(
+        y_pred=y_pred.astype(np.int64),
+        y_true=y_true,
+        y_score=y_score,
+        groupings=groupings,
+        n_rows=len(frame) if weights is None else int(weights.sum()),
+        inputs=inputs,
+        predictions=predictions,
+        frame=frame,
+        missing=_missing_record(frame, needed, by_column, d.missing_values, weights),
+        notes=notes,
+        weights=weights,
+    )
+
+
+def prepare_groups(frame: pd.DataFrame, cfg: AuditConfig, source: str,
+                   weights: np.ndarray | None, columns: list[str]) -> AuditData:
+    """A table holding only protected columns and features (the drift view): its groupings,
+    missing counts and rows, with no outcome or prediction."""
+    frame = _mark_missing(frame.reset_index(drop=True), columns, cfg.data.missing_values)
+    groupings, by_column = _groupings(frame, cfg, source, weights)
+    empty = np.zeros(len(frame), dtype=np.int64)
+    return AuditData(y_pred=empty, y_true=None, y_score=None, groupings=groupings,
+                     n_rows=len(frame) if weights is None else int(weights.sum()),
+                     frame=frame, weights=weights,
+                     missing=_missing_record(frame, columns, by_column,
+                                             cfg.data.missing_values, weights))
+
+
+def _groupings(frame: pd.DataFrame, cfg: AuditConfig, source: str,
+               weights: np.ndarray | None) -> tuple[list[Grouping], dict[str, Grouping]]:
     groupings: list[Grouping] = []
     by_column: dict[str, Grouping] = {}
     for attr in cfg.protected:
@@ -185,19 +224,7 @@ def prepare(
             groupings.append(intersect([by_column[c] for c in combo], cfg.max_groups, weights))
         except DataError as exc:
             raise DataError(f"{source}: {exc}") from None
-    return AuditData(
-        y_pred=y_pred.astype(np.int64),
-        y_true=y_true,
-        y_score=y_score,
-        groupings=groupings,
-        n_rows=len(frame) if weights is None else int(weights.sum()),
-        inputs=inputs,
-        predictions=predictions,
-        frame=frame,
-        missing=_missing_record(frame, needed, by_column, d.missing_values, weights),
-        notes=notes,
-        weights=weights,
-    )
+    return groupings, by_column
 
 
 def _check_frame(frame: Any, source: str) -> None:

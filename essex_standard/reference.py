@@ -35,6 +35,10 @@ class ReferenceData:
     missing: dict[str, str] = field(default_factory=dict)
     weights: np.ndarray | None = None
     """Frequency of each row when the rows are distinct rows with a count (an engine's table)."""
+    features_frame: pd.DataFrame | None = None
+    """The engine's features view (protected columns and drift features) with its counts in
+    ``features_weights``; None when ``frame`` holds the features."""
+    features_weights: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -74,13 +78,17 @@ def reference_from_frame(
     effective_threshold: float | None,
     src: str = "the reference DataFrame",
     weights: np.ndarray | None = None,
+    features_view: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> ReferenceData:
     """Reference rows already in memory (``audit_frame(reference_df=...)``) or read from
     ``data.reference``: the features and protected columns are required, outcomes, scores and
-    predictions are used when present."""
+    predictions are used when present.  ``features_view``: the features in a table of their
+    own (an engine's view, with its counts); ``frame`` then needs only the protected columns."""
     from .errors import DataError
 
-    for col in _required(cfg, features):
+    required = _required(cfg, features) if features_view is None else \
+        [p.column for p in cfg.protected]
+    for col in required:
         if col not in frame.columns:
             raise DataError(f"{src}: there is no column '{col}', which drift needs (a feature "
                             "or a protected column).")
@@ -94,7 +102,11 @@ def reference_from_frame(
         missing["base_rate"] = (f"the reference data has no outcome column '{d.y_true}'"
                                 if d.y_true else "no outcome is audited")
     y_score, y_pred = _reference_predictions(frame, cfg, src, effective_threshold, missing)
-    return ReferenceData(frame, y_true, y_score, y_pred, src, missing, weights)
+    ref = ReferenceData(frame, y_true, y_score, y_pred, src, missing, weights)
+    if features_view is not None:
+        ref.features_frame = features_view[0].reset_index(drop=True)
+        ref.features_weights = features_view[1]
+    return ref
 
 
 def _reference_predictions(

@@ -48,7 +48,12 @@ def differences(a: Any, b: Any, path: str = "$", tol: float = 1e-12) -> list[str
 
 
 def _both(cfg) -> tuple[dict[str, Any], dict[str, Any], int, int]:
-    """The measured document from the rows and from their frequency table."""
+    """The measured document from the rows and from their frequency table (and checks that
+    the DuckDB engine's document, from one table per view, is the same too)."""
+    import dataclasses
+
+    on_duckdb = load_audit_data(cfg)
+    cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, engine="memory"))
     rows = load_audit_data(cfg)
     columns, protected = _columns_needed(cfg)
     frame = read_table(cfg.data.path, columns, text_columns=protected,
@@ -66,6 +71,10 @@ def _both(cfg) -> tuple[dict[str, Any], dict[str, Any], int, int]:
             rows.reference.source, ref_weights)
     a = build_document(rows, cfg, measure(rows, cfg))
     b = build_document(packed, cfg, measure(packed, cfg))
+    c = build_document(on_duckdb, cfg, measure(on_duckdb, cfg))
+    assert c["data"].pop("engine") == "duckdb"
+    c["data"]["engine"] = "memory"
+    assert differences(a, c) == []
     return a, b, len(frame), len(table)
 
 

@@ -27,7 +27,8 @@ import pandas as pd
 
 from ..errors import DataError, shown
 from .memory import COUNT
-from .sql import frequency_sql
+from .sql import frequency_sql, quote
+from .views import FLAG
 
 
 class Fallback(Exception):
@@ -90,9 +91,15 @@ def _run(con: Any, sql: str) -> tuple[pd.DataFrame, np.ndarray]:
 # --------------------------------------------------------------------------- CSV
 
 
+def _flag_sql(column: str, cut: float) -> str:
+    """``score >= cut`` as 0/1 in SQL, the cut-off parsed from its exact decimal text."""
+    return f"CAST(({column}) >= CAST({_literal(repr(float(cut)))} AS DOUBLE) AS INTEGER)"
+
+
 def read_csv_frequencies(
     path: Path, columns: Iterable[str], text_columns: Iterable[str] = (), role: str = "data",
     missing_values: Iterable[str] = (), optional: Iterable[str | None] = (),
+    flag: tuple[str, float] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Distinct rows (read as ``io.read_table`` would) and their counts, from a CSV file."""
     from ..io import _check_columns, check_path, read_header
@@ -113,9 +120,14 @@ def read_csv_frequencies(
               f"escape='\"', header=true, auto_detect=false, columns={spec}, "
               "strict_mode=true, null_padding=false, encoding='utf-8')")
     exprs = [f"ltrim(c{positions[c]}, ' ')" for c in wanted]
+    names = list(wanted)
+    if flag is not None:
+        score = f"TRY_CAST(ltrim(c{header.index(flag[0])}, ' ') AS DOUBLE)"
+        exprs.append(_flag_sql(score, flag[1]))
+        names.append(FLAG)
     try:
         con = connect()
-        frame, weights = _run(con, frequency_sql(source, wanted, exprs))
+        frame, weights = _run(con, frequency_sql(source, names, exprs))
     except Exception as exc:  # noqa: BLE001 - any refusal: read it the project's way
         raise Fallback(str(exc)) from None
     if int(weights.sum()) == 0:
@@ -145,6 +157,7 @@ def _as_pandas_reads(values: pd.Series, tokens: set[str], as_text: bool) -> pd.S
 def read_parquet_frequencies(
     path: Path, columns: Iterable[str], text_columns: Iterable[str] = (), role: str = "data",
     optional: Iterable[str | None] = (), files: Sequence[Path] | None = None,
+    flag: tuple[str, float] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Distinct rows and their counts from a Parquet file, folder or glob."""
     wanted = list(dict.fromkeys(columns))
@@ -167,7 +180,11 @@ def read_parquet_frequencies(
     if twice:
         raise Fallback("duplicated column")
     wanted += [c for c in dict.fromkeys(optional) if c and c in names and c not in wanted]
-    frame, weights = _run(con, frequency_sql(source, wanted))
+    exprs = [quote(c) for c in wanted]
+    if flag is not None:
+        exprs.append(_flag_sql(quote(flag[0]), flag[1]))
+        wanted = [*wanted, FLAG]
+    frame, weights = _run(con, frequency_sql(source, wanted, exprs))
     if int(weights.sum()) == 0:
         if files:
             raise DataError(f"{where}: the Parquet files have no rows.")
@@ -181,6 +198,7 @@ def read_parquet_frequencies(
 def read_frequencies(
     path: Path, columns: Iterable[str], text_columns: Iterable[str] = (), role: str = "data",
     missing_values: Iterable[str] = (), optional: Iterable[str | None] = (),
+    flag: tuple[str, float] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, list[Path]]:
     """Frequency table of a CSV or Parquet file, or of a folder or glob of Parquet files.
 
@@ -190,14 +208,15 @@ def read_frequencies(
     files = parquet_files(path)
     if files is not None:
         table, weights = read_parquet_frequencies(path, columns, text_columns, role, optional,
-                                                  files)
+                                                  files, flag)
         return table, weights, files
     suffix = path.suffix.lower()
     if suffix == ".csv":
         table, weights = read_csv_frequencies(path, columns, text_columns, role, missing_values,
-                                              optional)
+                                              optional, flag)
     elif suffix in (".parquet", ".pq") and path.is_file():
-        table, weights = read_parquet_frequencies(path, columns, text_columns, role, optional)
+        table, weights = read_parquet_frequencies(path, columns, text_columns, role, optional,
+                                                  flag=flag)
     else:
         raise Fallback("not a CSV or Parquet file")
     return table, weights, [path]

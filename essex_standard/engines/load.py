@@ -97,18 +97,22 @@ def engine_data(cfg: AuditConfig) -> AuditData | None:
         return data
     from .files import Fallback, read_frequencies, sha256_files
 
+    source = _shown(d.path, cfg.base_dir)
     try:
-        table, weights, files = read_frequencies(d.path, columns, protected, "data",
-                                                 d.missing_values)
+        found = _file_views(cfg, source)
+        if found is None:
+            table, weights, files = read_frequencies(d.path, columns, protected, "data",
+                                                     d.missing_values)
+            data = prepare(table, cfg, source=source, weights=weights)
+        else:
+            data, files = found
     except Fallback:
         return None
-    single = files == [d.path]
-    try:
-        data = prepare(table, cfg, source=_shown(d.path, cfg.base_dir), weights=weights)
     except EssexStandardError:
-        if single:
+        if d.path.is_file():
             return None  # the rows, read again, give the message naming the row
         raise
+    single = files == [d.path]
     if single:
         record = _input_record("data", d.path, cfg.base_dir, data.n_rows)
     else:
@@ -117,6 +121,41 @@ def engine_data(cfg: AuditConfig) -> AuditData | None:
     data.inputs.insert(0, record)
     data.engine = d.engine
     return data
+
+
+def _file_views(cfg: AuditConfig, source: str) -> tuple[AuditData, list[Path]] | None:
+    """One frequency table per view (``views.plan``), or None when one table is right."""
+    from ..load import prepare, prepare_groups
+    from .files import read_frequencies
+    from .views import FLAG, flags_agree, merge_missing, plan, time_config
+
+    views = plan(cfg)
+    d = cfg.data
+    if views is None or d.path is None:
+        return None
+    protected = [p.column for p in cfg.protected]
+    table, weights, files = read_frequencies(d.path, views["main"], protected, "data",
+                                             d.missing_values)
+    data = prepare(table, cfg, source=source, weights=weights, columns=views["main"])
+    if "time" in views:
+        cut = data.predictions.get("effective_threshold")
+        flag = None if d.y_pred or d.y_score is None or cut is None else (d.y_score, cut)
+        t, tw, _ = read_frequencies(d.path, views["time"], protected, "data", d.missing_values,
+                                    flag=flag)
+        columns = views["time"] + ([FLAG] if flag else [])
+        view = prepare(t, time_config(cfg), source=source, weights=tw, columns=columns)
+        if view.n_rows != data.n_rows or not flags_agree(data, view):
+            return None
+        data.views["time"] = view
+    if "features" in views:
+        f, fw, _ = read_frequencies(d.path, views["features"], protected, "data",
+                                    d.missing_values)
+        view = prepare_groups(f, cfg, source, fw, views["features"])
+        if view.n_rows != data.n_rows:
+            return None
+        data.views["features"] = view
+    merge_missing(data, cfg)
+    return data, files
 
 
 def _spark_record(path: Path, base: Path, rows: int) -> dict[str, Any]:
@@ -147,23 +186,37 @@ def engine_reference(cfg: AuditConfig, features: list[str], cut: float | None
     if d.engine != "duckdb" or d.reference is None:
         return None
     from .files import Fallback, read_frequencies, sha256_files
+    from .views import plan
 
     path = Path(d.reference)
     protected = [p.column for p in cfg.protected]
+    views = plan(cfg)
+    split = views is not None and "features" in views
+    src = f"the reference data ({path.name})"
     try:
-        table, weights, files = read_frequencies(
-            path, _required(cfg, features), protected, "reference data", d.missing_values,
-            optional=[d.y_true, d.y_score, d.y_pred, d.time])
+        if split:
+            assert views is not None
+            # One table for outcome, score and flags, one for the features (fewer rows each).
+            table, weights, files = read_frequencies(
+                path, protected, protected, "reference data", d.missing_values,
+                optional=[d.y_true, d.y_score, d.y_pred])
+            f, fw, _ = read_frequencies(path, views["features"], protected, "reference data",
+                                        d.missing_values)
+            if int(fw.sum()) != int(weights.sum()):
+                return None
+            ref = reference_from_frame(table, cfg, features, cut, src, weights, (f, fw))
+        else:
+            table, weights, files = read_frequencies(
+                path, _required(cfg, features), protected, "reference data", d.missing_values,
+                optional=[d.y_true, d.y_score, d.y_pred, d.time])
+            ref = reference_from_frame(table, cfg, features, cut, src, weights)
     except Fallback:
         return None
-    single = files == [path]
-    try:
-        ref = reference_from_frame(table, cfg, features, cut,
-                                   f"the reference data ({path.name})", weights)
     except EssexStandardError:
-        if single:
-            return None
+        if path.is_file():
+            return None  # read again by io.read_table, for the message naming the row
         raise
+    single = files == [path]
     if single:
         record = _input_record("reference", path, cfg.base_dir, ref.n_rows)
     else:

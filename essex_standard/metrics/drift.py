@@ -632,13 +632,25 @@ def measure_drift(
                           "training-period file, or pass reference_df to audit_frame())"}
     opts = parse_options(cfg.sections.get("drift"), cfg.source)
     features = drift_features(cfg)
-    cur_frame = data.frame
     cur_w = getattr(data, "weights", None)
     ref_w = ref.weights
-    inp = _Inputs(ref, cur_frame, data.y_true, data.y_score, data.y_pred, cfg.confidence_level,
+    inp = _Inputs(ref, data.frame, data.y_true, data.y_score, data.y_pred, cfg.confidence_level,
                   cur_w)
     protected = [g for g in data.groupings if len(g.columns) == 1]
-    aligned = [align(g, ref.frame[g.columns[0]]) for g in protected]
+    # The groups as the outcome, score and flags see them (rates, group mix) ...
+    aligned_main = [align(g, ref.frame[g.columns[0]]) for g in protected]
+    # ... and as the features see them: the same table, or the engine's features view (the
+    # same people in fewer distinct rows; labels and counts agree).
+    feat = getattr(data, "views", {}).get("features", data)
+    cur_frame = feat.frame
+    cur_w_main, cur_w = cur_w, getattr(feat, "weights", None)
+    ref_frame, ref_w_main = ref.features_frame, ref_w
+    ref_w = ref.features_weights if ref.features_frame is not None else ref_w
+    if ref_frame is None:
+        ref_frame = ref.frame
+    feat_groupings = [g for g in feat.groupings if len(g.columns) == 1]
+    aligned = [align(g, ref_frame[g.columns[0]]) for g in feat_groupings]
+    main_of = {g.name: m for g, m in zip(aligned, aligned_main, strict=True)}
     tests = _Tests()
     min_n = cfg.min_group_size
 
@@ -652,7 +664,7 @@ def measure_drift(
     for groups in aligned:
         hists_by_attr[groups.name] = {}
         for f in features:
-            h, sd = histogram(f, _values(ref.frame, f, ref.source),
+            h, sd = histogram(f, _values(ref_frame, f, ref.source),
                               _values(cur_frame, f, "the audited data"), groups, opts.bins,
                               ref_w, cur_w)
             hists_by_attr[groups.name][f] = h
@@ -664,7 +676,8 @@ def measure_drift(
         feats[f] = tests.add(compare(h, r, c, sds[f], opts.psi_empty_bin))
         feats[f]["bins"] = bins_table(h, r, c)
     section["features"] = feats
-    overall_q, first_per_group = _quantities(inp, first, opts.bins, opts.psi_empty_bin)
+    overall_q, first_per_group = _quantities(inp, main_of[first.name], opts.bins,
+                                             opts.psi_empty_bin)
     for key, value in overall_q.items():
         section[key] = value
         tests.add(value.get("difference", value))
@@ -677,7 +690,8 @@ def measure_drift(
     if opts.by_group:
         for groups in aligned:
             per_group = (first_per_group if groups is first
-                         else _quantities(inp, groups, opts.bins, opts.psi_empty_bin)[1])
+                         else _quantities(inp, main_of[groups.name], opts.bins,
+                                          opts.psi_empty_bin)[1])
             by_group[groups.name] = {"groups": _within(
                 groups, hists_by_attr[groups.name], per_group, sds, tests, min_n,
                 opts.psi_empty_bin, ref_w, cur_w)}
@@ -688,19 +702,20 @@ def measure_drift(
     by_intersection: dict[str, Any] = {}
     if opts.by_group:
         by_name = {a.name: a for a in aligned}
-        for grouping in data.groupings:
+        for grouping, feat_grouping in zip(data.groupings, feat.groupings, strict=True):
             if len(grouping.columns) < 2:
                 continue
-            groups = align_intersection(grouping, [by_name[c] for c in grouping.columns])
-            hists = {f: histogram(f, _values(ref.frame, f, ref.source),
+            groups = align_intersection(feat_grouping, [by_name[c] for c in grouping.columns])
+            groups_main = align_intersection(grouping, [main_of[c] for c in grouping.columns])
+            hists = {f: histogram(f, _values(ref_frame, f, ref.source),
                                   _values(cur_frame, f, "the audited data"), groups,
                                   opts.bins, ref_w, cur_w)[0] for f in features}
-            per_group = _quantities(inp, groups, opts.bins, opts.psi_empty_bin)[1]
+            per_group = _quantities(inp, groups_main, opts.bins, opts.psi_empty_bin)[1]
             by_intersection[groups.name] = {"groups": _within(
                 groups, hists, per_group, sds, inter_tests, min_n,
                 opts.psi_empty_bin, ref_w, cur_w)}
-    section["group_mix"] = {g.name: _group_mix(g, tests, cfg.confidence_level,
-                                                   opts.psi_empty_bin, ref_w, cur_w)
+    section["group_mix"] = {g.name: _group_mix(main_of[g.name], tests, cfg.confidence_level,
+                                                   opts.psi_empty_bin, ref_w_main, cur_w_main)
                             for g in aligned}
     n_shares = share_verdicts(list(section["group_mix"].values()), cfg.confidence_level, min_n)
     section["missingness"] = {

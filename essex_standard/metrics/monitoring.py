@@ -70,5 +70,6 @@ def measure_monitoring(data: Any, cfg: AuditConfig) -> dict[str, Any]:
     return {
         "calibration": section,
         "drift": drift.measure_drift(data, cfg),
-        "over_time": over_time.measure_over_time(data, cfg),
+        "over_time": over_time.measure_over_time(
+            getattr(data, "views", {}).get("time", data), cfg),
     }
