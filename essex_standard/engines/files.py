@@ -63,10 +63,17 @@ def sha256_files(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def connect(database: str | None = None) -> Any:
-    import duckdb
+_CONNECTIONS: dict[str, Any] = {}
 
-    return duckdb.connect(database or ":memory:", read_only=database is not None)
+
+def connect(database: str | None = None) -> Any:
+    """A DuckDB connection, opened once per process (in memory, or the database read-only)."""
+    key = database or ":memory:"
+    if key not in _CONNECTIONS:
+        import duckdb
+
+        _CONNECTIONS[key] = duckdb.connect(key, read_only=database is not None)
+    return _CONNECTIONS[key]
 
 
 def _literal(text: str) -> str:
