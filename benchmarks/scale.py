@@ -124,7 +124,7 @@ def one_run(config: Path) -> dict[str, Any]:
     import scipy.stats  # noqa: F401
 
     import essex_standard
-    import essex_standard.standard  # noqa: F401
+    import essex_standard.standard
     from essex_standard.config import load_config
 
     times: dict[str, float] = {"imports": time.perf_counter() - start}
