@@ -119,6 +119,7 @@ def ensure_data(folder: Path, rows: int, continuous: bool) -> Path:
 
 def one_run(config: Path) -> dict[str, Any]:
     """The full audit once, stage by stage, and DuckDB's floor; in this process."""
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     import duckdb  # noqa: F401 - imports timed apart: a fixed cost per process
     import scipy.stats  # noqa: F401
@@ -143,7 +144,8 @@ def one_run(config: Path) -> dict[str, Any]:
     floor = duckdb_floor(config)
     return {"stages": times, "audit": total, "floor": floor,
             "rows": doc["data"]["rows"], "engine": doc["data"]["engine"],
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "load": load}
 
 
 def duckdb_floor(config: Path) -> float:
@@ -190,6 +192,7 @@ def run_size(rows: int, repeats: int, folder: Path, continuous: bool) -> dict[st
             "audit": statistics.median(r["audit"] for r in runs),
             "floor": statistics.median(r["floor"] for r in runs),
             "peak_mb": statistics.median(r["peak_mb"] for r in runs),
+            "load": statistics.median(r.get("load", float("nan")) for r in runs),
         },
     }
 
@@ -219,6 +222,7 @@ def table(results: list[dict[str, Any]]) -> str:
     lines.append("| audit ÷ floor | " + " | ".join(
         f"{r['median']['audit'] / r['median']['floor']:.1f}×" for r in results) + " |")
     row("peak memory (whole process)", "peak_mb", "{:,.0f} MB")
+    row("machine load (1-minute load average at the start of a run)", "load", "{:.1f}")
     lines.append("| runs | " + " | ".join(str(len(r["runs"])) for r in results) + " |")
     return "\n".join(lines)
 

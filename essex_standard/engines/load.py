@@ -183,8 +183,8 @@ def engine_reference(cfg: AuditConfig, features: list[str], cut: float | None
     from ..reference import _required, reference_from_frame
 
     d = cfg.data
-    if d.engine != "duckdb" or d.reference is None:
-        return None
+    if d.engine == "memory" or d.reference is None:
+        return None  # the reference is a file: DuckDB reads it whatever the main engine
     from .files import Fallback, read_frequencies, sha256_files
     from .views import plan
 
