@@ -196,3 +196,49 @@ def test_bundled_examples_duckdb_equals_memory(config: str) -> None:
         doc["tool"].pop("libraries", None)
     # to 1e-12: sums over weights and over rows differ in the last bits
     assert differences(a, b) == []
+
+
+def test_views_with_a_text_outcome_equal_memory(tmp_path: Path) -> None:
+    """The engine's time view reads flags it computed itself; a text outcome with
+    positive_label still reads the same way there, and the audit equals the memory engine's."""
+    import dataclasses
+
+    from essex_standard.load import load_audit_data
+    from essex_standard.pipeline import build_document, measure
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pd.DataFrame({
+        "outcome": rng.choice(["re-referred", "closed"], n),
+        "risk": np.round(rng.random(n), 2),
+        "sex": rng.choice(["F", "M", ""], n, p=[0.49, 0.49, 0.02]),
+        "when": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 200, n), "D"),
+        "need": rng.choice(["a", "b"], n),
+    })
+    frame.to_csv(tmp_path / "cur.csv", index=False)
+    frame.iloc[: n // 2].to_csv(tmp_path / "ref.csv", index=False)
+    (tmp_path / "audit.yaml").write_text("""
+model: {name: views}
+data:
+  path: cur.csv
+  y_true: outcome
+  positive_label: re-referred
+  y_score: risk
+  threshold: {top_percent: 25}
+  reference: ref.csv
+  time: when
+protected: [{column: sex}]
+bootstrap: 100
+drift: {features: [need]}
+over_time: {window: monthly}
+""")
+    cfg = load_config(tmp_path / "audit.yaml")
+    on_duckdb = load_audit_data(cfg)
+    assert set(on_duckdb.views) == {"time", "features"}
+    memory_cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, engine="memory"))
+    rows = load_audit_data(memory_cfg)
+    a = build_document(rows, cfg, measure(rows, cfg))
+    b = build_document(on_duckdb, cfg, measure(on_duckdb, cfg))
+    assert (a["data"].pop("engine"), b["data"].pop("engine")) == ("memory", "duckdb")
+    assert a["over_time"]["available"] and a["drift"]["available"]
+    assert differences(a, b) == []

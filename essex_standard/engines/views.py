@@ -54,8 +54,10 @@ def time_config(cfg: AuditConfig) -> AuditConfig:
     """The config for the time view: flags read from the engine's :data:`FLAG` column."""
     if cfg.data.y_pred:
         return cfg
+    # positive_label stays: it names the outcome's positive value; for the 0/1 flags an
+    # absent label falls back to the obvious pair
     data = dataclasses.replace(cfg.data, y_pred=FLAG, threshold=None, y_score=None,
-                               positive_label=None, score_range=None)
+                               score_range=None)
     return dataclasses.replace(cfg, data=data)
 
 
