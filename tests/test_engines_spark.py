@@ -76,3 +76,27 @@ def test_bundled_examples_spark_equals_duckdb(spark, config: str) -> None:
     b = json.loads(audit(on_spark).to_json())
     assert (a["data"]["engine"], b["data"]["engine"]) == ("duckdb", "spark")
     assert differences(_comparable(a), _comparable(b)) == []
+
+
+def test_spark_reads_a_parquet_path(spark, tmp_path: Path) -> None:
+    """``data.path`` to Parquet files on the spark engine: Spark reads them."""
+    cols = ["two_year_recid", "decile_score", "race", "sex"]
+    frame = pd.read_csv(ROOT / "examples/compas/data/compas-two-years.csv", usecols=cols)
+    frame.to_parquet(tmp_path / "d.parquet", index=False)
+    text = """
+model: {{name: spark parquet}}
+data:
+  path: d.parquet
+  engine: {engine}
+  y_true: two_year_recid
+  y_score: decile_score
+  threshold: 5
+protected: [{{column: race}}, {{column: sex}}]
+bootstrap: 100
+"""
+    docs = []
+    for engine in ("duckdb", "spark"):
+        (tmp_path / "audit.yaml").write_text(text.format(engine=engine))
+        docs.append(json.loads(audit(load_config(tmp_path / "audit.yaml")).to_json()))
+    assert [d["data"]["engine"] for d in docs] == ["duckdb", "spark"]
+    assert differences(*(_comparable(d) for d in docs)) == []

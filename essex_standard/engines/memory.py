@@ -22,8 +22,8 @@ def frequency_table(frame: pd.DataFrame, columns: Sequence[str] | None = None
     """Distinct rows of ``frame[columns]`` (missing values kept as a value) and their counts.
 
     >>> t, w = frequency_table(pd.DataFrame({"a": ["x", "y", "x", None], "b": [1, 2, 1, 2]}))
-    >>> t.to_dict("list"), w.tolist()
-    ({'a': ['x', 'y', None], 'b': [1, 2, 2]}, [2, 1, 1])
+    >>> t["a"].fillna("<missing>").tolist(), t["b"].tolist(), w.tolist()
+    (['x', 'y', '<missing>'], [1, 2, 2], [2, 1, 1])
     """
     cols = list(columns) if columns is not None else list(frame.columns)
     sized = frame[cols].groupby(cols, dropna=False, sort=False, observed=True).size()

@@ -33,16 +33,22 @@ def frequency_sql(source: str, columns: Sequence[str],
     ``expressions``: what to select for each column (default: the column itself), e.g. a
     cleaning expression for a CSV column read as text.
 
+    The rows are sorted: a parallel ``GROUP BY`` returns them in any order, and sums over
+    them would then differ in their last bits from run to run (results.json is byte-identical
+    for the same data on one machine).
+
     >>> frequency_sql("t", ["a", "b"])
-    'SELECT "a" AS "a", "b" AS "b", COUNT(*) AS "__essex_n" FROM t GROUP BY ALL'
+    'SELECT "a" AS "a", "b" AS "b", COUNT(*) AS "__essex_n" FROM t GROUP BY ALL ORDER BY ALL'
     """
     exprs = expressions or [quote(c) for c in columns]
     select = ", ".join(f"{e} AS {quote(c)}" for e, c in zip(exprs, columns, strict=True))
-    return f"SELECT {select}, COUNT(*) AS {quote(COUNT)} FROM {source} GROUP BY ALL"
+    return (f"SELECT {select}, COUNT(*) AS {quote(COUNT)} FROM {source} GROUP BY ALL "
+            "ORDER BY ALL")
 
 
 def frequency_expr(table: Any, columns: Sequence[str]) -> Any:
     """The same query as an Ibis expression on ``table`` (any Ibis backend)."""
     cols = list(dict.fromkeys(columns))
     selected = table.select(cols)
-    return selected.group_by(cols).aggregate(**{COUNT: selected.count()})
+    counted = selected.group_by(cols).aggregate(**{COUNT: selected.count()})
+    return counted.order_by([*cols, COUNT])
