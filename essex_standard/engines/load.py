@@ -82,8 +82,6 @@ def engine_data(cfg: AuditConfig) -> AuditData | None:
     if d.path is None or d.engine == "spark":
         table, weights = _table_frequencies(cfg, columns, protected)
         if d.path is not None:
-            from ..load import _input_record
-
             data = prepare(table, cfg, source=_shown(d.path, cfg.base_dir), weights=weights)
             data.inputs.insert(0, _spark_record(d.path, cfg.base_dir, data.n_rows))
             data.engine = d.engine
