@@ -79,6 +79,28 @@ def engine_data(cfg: AuditConfig) -> AuditData | None:
     if d.engine == "memory":
         return None
     columns, protected = _columns_needed(cfg)
+    if d.engine == "spark":
+        from .spark import spark_frequencies
+
+        master = _connection(cfg)
+
+        def read(cols: list[str], flag: tuple[str, float] | None = None):
+            return spark_frequencies(cfg, cols, protected, master, flag=flag)
+
+        where = _shown(d.path, cfg.base_dir) if d.path else f"{cfg.source}: " + (
+            f"table {d.table}" if d.table else "the query")
+        found = _views(cfg, where, read)
+        if found is not None:
+            data = found
+            if d.path is not None:
+                data.inputs.insert(0, _spark_record(d.path, cfg.base_dir, data.n_rows))
+            else:
+                label = f"table {d.table}" if d.table else "the query"
+                data.inputs.insert(0, {"role": "data", "path": label,
+                                       "sha256": _sha(d.query or d.table or ""),
+                                       "rows": data.n_rows})
+            data.engine = d.engine
+            return data
     if d.path is None or d.engine == "spark":
         table, weights = _table_frequencies(cfg, columns, protected)
         if d.path is not None:
@@ -96,8 +118,18 @@ def engine_data(cfg: AuditConfig) -> AuditData | None:
     from .files import Fallback, read_frequencies, sha256_files
 
     source = _shown(d.path, cfg.base_dir)
+    path = d.path
+    read_files: list[list[Path]] = []
+
+    def read_file(cols: list[str], flag: tuple[str, float] | None = None):
+        table, weights, files = read_frequencies(path, cols, protected, "data",
+                                                 d.missing_values, flag=flag)
+        read_files.append(files)
+        return table, weights
+
     try:
-        found = _file_views(cfg, source)
+        views = _views(cfg, source, read_file)
+        found = None if views is None else (views, read_files[0])
         if found is None:
             table, weights, files = read_frequencies(d.path, columns, protected, "data",
                                                      d.missing_values)
@@ -121,39 +153,37 @@ def engine_data(cfg: AuditConfig) -> AuditData | None:
     return data
 
 
-def _file_views(cfg: AuditConfig, source: str) -> tuple[AuditData, list[Path]] | None:
-    """One frequency table per view (``views.plan``), or None when one table is right."""
+def _views(cfg: AuditConfig, source: str, read: Any) -> AuditData | None:
+    """One frequency table per view (``views.plan``), or None when one table is right.
+
+    ``read(columns, flag=None)``: the engine's frequency table of ``columns`` (and of the flag
+    ``score >= cut`` when ``flag`` is ``(score column, cut)``)."""
     from ..load import prepare, prepare_groups
-    from .files import read_frequencies
     from .views import FLAG, flags_agree, merge_missing, plan, time_config
 
     views = plan(cfg)
     d = cfg.data
-    if views is None or d.path is None:
+    if views is None:
         return None
-    protected = [p.column for p in cfg.protected]
-    table, weights, files = read_frequencies(d.path, views["main"], protected, "data",
-                                             d.missing_values)
+    table, weights = read(views["main"])
     data = prepare(table, cfg, source=source, weights=weights, columns=views["main"])
     if "time" in views:
         cut = data.predictions.get("effective_threshold")
         flag = None if d.y_pred or d.y_score is None or cut is None else (d.y_score, cut)
-        t, tw, _ = read_frequencies(d.path, views["time"], protected, "data", d.missing_values,
-                                    flag=flag)
+        t, tw = read(views["time"], flag)
         columns = views["time"] + ([FLAG] if flag else [])
         view = prepare(t, time_config(cfg), source=source, weights=tw, columns=columns)
         if view.n_rows != data.n_rows or not flags_agree(data, view):
             return None
         data.views["time"] = view
     if "features" in views:
-        f, fw, _ = read_frequencies(d.path, views["features"], protected, "data",
-                                    d.missing_values)
+        f, fw = read(views["features"])
         view = prepare_groups(f, cfg, source, fw, views["features"])
         if view.n_rows != data.n_rows:
             return None
         data.views["features"] = view
     merge_missing(data, cfg)
-    return data, files
+    return data
 
 
 def _spark_record(path: Path, base: Path, rows: int) -> dict[str, Any]:

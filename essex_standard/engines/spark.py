@@ -40,9 +40,11 @@ def session(master: str | None) -> Any:
 
 
 def spark_frequencies(cfg: AuditConfig, columns: list[str], text: list[str],
-                      master: str | None, source: str | None = None
+                      master: str | None, source: str | None = None,
+                      flag: tuple[str, float] | None = None,
                       ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Distinct rows of the audited columns and their counts, computed by Spark."""
+    """Distinct rows of the audited columns and their counts, computed by Spark
+    (``flag``: add ``score >= cut`` as the column ``views.FLAG``)."""
     import ibis
 
     d = cfg.data
@@ -70,6 +72,11 @@ def spark_frequencies(cfg: AuditConfig, columns: list[str], text: list[str],
     from ..io import _check_columns
 
     _check_columns(f"{cfg.source}: {what}", columns, list(table.columns), "data")
+    if flag is not None:
+        from .views import FLAG
+
+        table = table.mutate(**{FLAG: (table[flag[0]] >= float(flag[1])).cast("int32")})
+        columns = [*columns, FLAG]
     frame = frequency_expr(table, columns).to_pyarrow().to_pandas()
     weights = frame.pop(COUNT).to_numpy(dtype=np.int64)
     for c in text:
