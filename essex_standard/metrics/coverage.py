@@ -31,6 +31,8 @@ from .uncertainty import (
     mover_ratio,
     mover_ratio_from_limits,
     newcombe_difference,
+    score_difference,
+    score_ratio,
     wilson,
     z_value,
 )
@@ -80,18 +82,28 @@ def _pairs(p1: float, n1: int, p2: float, n2: int):
     return x1[a], x2[b], w[keep]
 
 
-def difference_coverage(p1: float, n1: int, p2: float, n2: int,
-                        level: float = 0.95) -> Coverage:
-    """Exact coverage of Newcombe's interval for ``p1 − p2`` (groups of ``n1`` and ``n2``)."""
+def difference_coverage(p1: float, n1: int, p2: float, n2: int, level: float = 0.95,
+                        method: str = "score") -> Coverage:
+    """Exact coverage of the published interval for ``p1 − p2`` (groups of ``n1`` and
+    ``n2``): the inversion of the Standard's score test, or ``method="newcombe"`` for
+    Newcombe's hybrid interval (published before, still used for drift)."""
     x1, x2, w = _pairs(p1, n1, p2, n2)
-    lo, hi = newcombe_difference(x1, n1, x2, n2, level)
+    interval = score_difference if method == "score" else newcombe_difference
+    lo, hi = interval(x1, n1, x2, n2, level)
     return _weighted(w, lo, hi, p1 - p2)
 
 
-def ratio_coverage(p1: float, n1: int, p2: float, n2: int, level: float = 0.95) -> Coverage:
-    """Exact coverage of MOVER-R for ``p1 / p2``; no interval when the reference count is 0."""
+def ratio_coverage(p1: float, n1: int, p2: float, n2: int, level: float = 0.95,
+                   method: str = "score") -> Coverage:
+    """Exact coverage of the published interval for ``p1 / p2`` (score test inversion, or
+    ``method="mover"`` for MOVER-R); no interval when the reference count is 0."""
     x1, x2, w = _pairs(p1, n1, p2, n2)
-    lo, hi = mover_ratio(x1, n1, x2, n2, level)
+    if method == "score":
+        defined = x2 > 0
+        lo, hi = np.full(len(x1), np.nan), np.full(len(x1), np.nan)
+        lo[defined], hi[defined] = score_ratio(x1[defined], n1, x2[defined], n2, level)
+    else:
+        lo, hi = mover_ratio(x1, n1, x2, n2, level)
     return _weighted(w, lo, np.where(np.isnan(hi), np.nan, hi), p1 / p2)
 
 

@@ -2,11 +2,12 @@
 
 For every group: each rate with its numerator, denominator and Wilson interval; ROC AUC with
 Newcombe's method 5 interval when there is a score.  Against the reference group: the
-difference (Newcombe interval and a two-proportion test) and the ratio (MOVER-R interval) of
-every rate, and of AUC (MOVER from the AUC limits).  Summaries: fairlearn's max−min statistics
-and AIF360's reference-vs-rest statistics, plus the Theil indices.  Every interval is a closed
-form of the count tables, shown to cover in ``tests/test_coverage.py``; statistics for which
-no interval can cover (max−min, the between-groups Theil index) carry none, with a note.
+difference and the ratio of every rate, with the intervals that invert the Standard's own
+score tests (corrected Miettinen–Nurminen) and a two-proportion test, and of AUC (MOVER from
+the AUC limits).  Summaries: fairlearn's max−min statistics and AIF360's reference-vs-rest
+statistics, plus the Theil indices.  Every interval is shown to cover in
+``tests/test_coverage.py``; statistics for which no interval can cover (max−min, the
+between-groups Theil index) carry none, with a note.
 
 A metric that is undefined (a zero denominator) is ``None`` with the reason, never NaN.
 """
@@ -31,9 +32,9 @@ from .uncertainty import (
     average_odds_interval,
     bootstrap_stream,
     mover_difference,
-    mover_ratio,
     mover_ratio_from_limits,
-    newcombe_difference,
+    score_difference,
+    score_ratio,
     two_proportion_p_value,
     wilson,
 )
@@ -91,28 +92,63 @@ def auc_entry(est: AUCEstimate, level: float) -> dict[str, Any]:
     return entry
 
 
-def rate_disparity(x: int, n: int, xr: int, nr: int, level: float) -> dict[str, Any]:
-    """Difference and ratio of a group's rate against the reference group's."""
-    out: dict[str, Any] = {
-        "difference": {"value": None, "ci": None, "p_value": None},
-        "ratio": {"value": None, "ci": None},
-    }
-    if n == 0 or nr == 0:
-        out["reason"] = "undefined: the rate is undefined for this group or the reference group"
-        return out
-    p, pr = x / n, xr / nr
-    lo, hi = newcombe_difference(x, n, xr, nr, level)
-    out["difference"] = {
-        "value": p - pr,
-        "ci": _ci(float(lo), float(hi)),
-        "p_value": _num(float(two_proportion_p_value(x, n, xr, nr))),
-    }
-    if xr == 0:
-        out["ratio"]["reason"] = "undefined: the reference group's rate is 0"
-    else:
-        rlo, rhi = mover_ratio(x, n, xr, nr, level)
-        out["ratio"] = {"value": p / pr, "ci": _ci(float(rlo), float(rhi))}
+DIFFERENCE_METHOD = ("inversion of the Miettinen-Nurminen score test, skewness and continuity "
+                     "corrected (the Standard's test)")
+RATIO_METHOD = DIFFERENCE_METHOD
+
+
+def rate_disparities(pairs: list[tuple[int, int, int, int]], level: float
+                     ) -> list[dict[str, Any]]:
+    """Difference and ratio of many rates against their reference ``(x, n, x_ref, n_ref)``.
+
+    The intervals invert the Standard's own score tests (:func:`.uncertainty.score_difference`,
+    :func:`.uncertainty.score_ratio`), so a published 95% interval wholly beyond a margin
+    means the Standard's one-sided test rejects at 2.5%.  Every pair of a grouping is solved
+    in one vectorised search.
+    """
+    k = len(pairs)
+    if k == 0:
+        return []
+    x, n, xr, nr = (np.array(v, dtype=float) for v in zip(*pairs, strict=True))
+    ok = (n > 0) & (nr > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p, pr = x / n, xr / nr
+    d_lo, d_hi = np.full(k, np.nan), np.full(k, np.nan)
+    r_lo, r_hi = np.full(k, np.nan), np.full(k, np.nan)
+    if ok.any():
+        d_lo[ok], d_hi[ok] = score_difference(x[ok], n[ok], xr[ok], nr[ok], level)
+    has_ratio = ok & (xr > 0)
+    if has_ratio.any():
+        r_lo[has_ratio], r_hi[has_ratio] = score_ratio(x[has_ratio], n[has_ratio],
+                                                       xr[has_ratio], nr[has_ratio], level)
+    p_values = two_proportion_p_value(x, n, xr, nr) if ok.any() else np.full(k, np.nan)
+    out: list[dict[str, Any]] = []
+    for i in range(k):
+        entry: dict[str, Any] = {
+            "difference": {"value": None, "ci": None, "p_value": None},
+            "ratio": {"value": None, "ci": None},
+        }
+        if not ok[i]:
+            entry["reason"] = ("undefined: the rate is undefined for this group or the "
+                               "reference group")
+            out.append(entry)
+            continue
+        entry["difference"] = {"value": float(p[i] - pr[i]), "ci": _ci(d_lo[i], d_hi[i]),
+                               "p_value": _num(float(p_values[i])),
+                               "method": DIFFERENCE_METHOD}
+        if has_ratio[i]:
+            entry["ratio"] = {"value": float(p[i] / pr[i]), "ci": _ci(r_lo[i], r_hi[i]),
+                              "method": RATIO_METHOD}
+        else:
+            entry["ratio"]["reason"] = "undefined: the reference group's rate is 0"
+        out.append(entry)
     return out
+
+
+def rate_disparity(x: int, n: int, xr: int, nr: int, level: float) -> dict[str, Any]:
+    """Difference and ratio of a group's rate against the reference group's
+    (:func:`rate_disparities` for one pair)."""
+    return rate_disparities([(x, n, xr, nr)], level)[0]
 
 
 def auc_disparity(est: AUCEstimate, ref: AUCEstimate, level: float) -> dict[str, Any]:
@@ -357,6 +393,10 @@ def measure_grouping(
 
     ref = grouping.reference
     total = int(counts.sum())
+    pairs = {(g, m.name): (*m.counts(counts[g]), *m.counts(counts[ref]))
+             for g in range(grouping.n_groups) if g != ref for m in metrics}
+    solved = dict(zip(pairs, rate_disparities([tuple(int(v) for v in c)  # type: ignore[misc]
+                                                for c in pairs.values()], level), strict=True))
     groups: dict[str, Any] = {}
     for g, label in enumerate(grouping.labels):
         n = int(counts[g].sum())
@@ -372,8 +412,7 @@ def measure_grouping(
             entry["metrics"][m.name] = rate_entry(m, x, d, level)
             if g == ref:
                 continue
-            xr, dr = (int(v) for v in m.counts(counts[ref]))
-            entry["disparities"][m.name] = rate_disparity(x, d, xr, dr, level)
+            entry["disparities"][m.name] = solved[(g, m.name)]
         if aucs:
             entry["metrics"]["roc_auc"] = auc_entry(aucs[g], level)
             if g != ref:

@@ -34,9 +34,12 @@ from scipy import stats
 #: Share of Yates' continuity correction (1/n1 + 1/n2)/2 that is applied.
 CONTINUITY = 0.5
 
-#: Bisection steps when an interval is inverted from the test (2^-44 of the range: below
-#: 1e-12 for a difference, a relative 2e-12 for a ratio).
-BISECTION_STEPS = 44
+#: Most evaluations of the statistic when an interval is inverted from the test (all
+#: comparisons together), and the width of the final bracket (absolute for a difference,
+#: on the log scale for a ratio).  The search stops when every comparison's bracket is this
+#: narrow, usually after about ten steps.
+MAX_STEPS = 200
+TOLERANCE = 1e-11
 
 #: Apply the skewness correction (switched off only to compare with the plain
 #: Miettinen–Nurminen test of other libraries).
@@ -156,44 +159,90 @@ def p_less_ratio(x1, n1, x2, n2, rho):
 
 
 def _invert(statistic, lo, hi, target, log: bool = False):
-    """Vectorised bisection: the parameter where the (decreasing) statistic equals
-    ``target``, between ``lo`` and ``hi``.  One loop for every comparison at once."""
-    a, b = (np.log(lo), np.log(hi)) if log else (lo, hi)
-    for _ in range(BISECTION_STEPS):
-        mid = (a + b) / 2
-        above = statistic(np.exp(mid) if log else mid) > target
-        a, b = np.where(above, mid, a), np.where(above, b, mid)
-    out = (a + b) / 2
+    """Vectorised root search: the parameter where the (decreasing) statistic equals
+    ``target``, between ``lo`` and ``hi``, for every comparison at once.
+
+    The Illinois variant of regula falsi (Dowell & Jarratt 1971), with a bisection step every
+    fourth iteration as a safeguard: the bracket always contains the root and shrinks at
+    least by half every four steps, and in practice converges superlinearly (about ten
+    evaluations of the statistic for all comparisons together, against 44 for bisection).
+    The statistic is clipped to ±60 so that its infinite values at the ends of the range
+    keep the interpolation finite (the targets are normal quantiles, far inside).
+    """
+    a, b = (np.log(lo), np.log(hi)) if log else (np.asarray(lo, float), np.asarray(hi, float))
+    target = np.asarray(target, float)
+
+    def g(theta):
+        return np.clip(statistic(np.exp(theta) if log else theta), -60.0, 60.0) - target
+
+    fa, fb = g(a), g(b)
+    # Where the root is outside [lo, hi] the limit is the end of the range.
+    below, above = fa <= 0, fb >= 0
+    done = below | above
+    out = np.where(below, a, np.where(above, b, np.nan))
+    side = np.zeros(a.shape, dtype=np.int8)  # which end moved last: -1 a, +1 b
+    width = b - a
+    for step in range(MAX_STEPS):
+        if done.all():
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = b - fb * (b - a) / (fb - fa)
+        slow = False
+        if step % 3 == 2:  # safeguard: bisect where three steps did not halve the bracket
+            slow, width = (b - a) > width / 2, b - a
+        bisect = slow | ~((c > a) & (c < b))
+        c = np.where(bisect, (a + b) / 2, c)
+        fc = g(c)
+        right = fc > 0  # statistic still above target: the root is to the right of c
+        # Illinois: when the same end is kept twice, halve its value
+        fb = np.where(right & (side == -1), fb / 2, fb)
+        fa = np.where(~right & (side == 1), fa / 2, fa)
+        a, fa = np.where(right, c, a), np.where(right, fc, fa)
+        b, fb = np.where(right, b, c), np.where(right, fb, fc)
+        side = np.where(right, -1, 1).astype(np.int8)
+        hit = (fc == 0) | (b - a <= TOLERANCE * np.maximum(1.0, np.abs(c)))
+        out = np.where(~done & hit, np.where(fc == 0, c, (a + b) / 2), out)
+        done = done | hit
+    out = np.where(done, out, (a + b) / 2)
     return np.exp(out) if log else out
 
 
-def _both_limits(statistic, x1, n1, x2, n2, level, lo, hi, log: bool):
-    """Lower and upper limits in one bisection: the inputs are stacked twice, the lower
-    limit solving statistic = z and the upper statistic = −z."""
+def _both_limits(statistic, x1, n1, x2, n2, level, lo, hi, estimate, log: bool):
+    """Lower and upper limits in one search: the inputs are stacked twice, the lower limit
+    solving statistic = z in ``[lo, estimate]`` and the upper statistic = −z in
+    ``[estimate, hi]`` (the statistic is 0 at the estimate)."""
     z = stats.norm.isf((1 - level) / 2)
-    x1, n1, x2, n2, z = np.broadcast_arrays(x1, n1, x2, n2, z)
+    x1, n1, x2, n2, z, estimate = np.broadcast_arrays(x1, n1, x2, n2, z, estimate)
     k = x1.size
     x1, n1, x2, n2 = (np.tile(v.ravel(), 2) for v in (x1, n1, x2, n2))
     target = np.concatenate([z.ravel(), -z.ravel()])
+    est = np.clip(estimate.ravel(), lo, hi)
+    known = np.isfinite(est)
+    left = np.concatenate([np.full(k, lo), np.where(known, est, lo)])
+    right = np.concatenate([np.where(known, est, hi), np.full(k, hi)])
 
     def stat(theta):
         return statistic(x1, n1, x2, n2, theta)
-    root = _invert(stat, np.full(2 * k, lo), np.full(2 * k, hi), target, log=log)
+    root = _invert(stat, left, right, target, log=log)
     return root[:k].reshape(z.shape), root[k:].reshape(z.shape)
 
 
 def interval_difference(x1, n1, x2, n2, level):
     """The two-sided ``level`` interval for ``p1 − p2`` that inverts the test: its lower
     limit exceeds a margin exactly when the one-sided p-value is below ``(1 − level)/2``."""
-    lo, hi = _both_limits(statistic_difference, *_arrays(x1, n1, x2, n2, level),
-                          -1 + 1e-12, 1 - 1e-12, log=False)
+    x1, n1, x2, n2, level = _arrays(x1, n1, x2, n2, level)
+    lo, hi = _both_limits(statistic_difference, x1, n1, x2, n2, level, -1 + 1e-12, 1 - 1e-12,
+                          x1 / n1 - x2 / n2, log=False)
     return np.clip(lo, -1.0, 1.0), np.clip(hi, -1.0, 1.0)
 
 
 def interval_ratio(x1, n1, x2, n2, level):
     """The same for ``p1 / p2``; the upper limit is infinite when the reference group has no
     one with the outcome, the lower limit 0 when the group has none."""
-    lo, hi = _both_limits(statistic_ratio, *_arrays(x1, n1, x2, n2, level), 1e-9, 1e9,
+    x1, n1, x2, n2, level = _arrays(x1, n1, x2, n2, level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = (x1 * n2) / (x2 * n1)  # 0/0 (no one with the outcome): NaN, no estimate
+    lo, hi = _both_limits(statistic_ratio, x1, n1, x2, n2, level, 1e-9, 1e9, estimate,
                           log=True)
     lo = np.where(lo <= 1.01e-9, 0.0, lo)
     hi = np.where(hi >= 0.99e9, np.inf, hi)
