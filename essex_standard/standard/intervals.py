@@ -38,7 +38,7 @@ from scipy import stats
 
 from ..metrics.calibration_error import ece_p_below, ece_upper_limit
 from ..metrics.uncertainty import z_value
-from . import score
+from . import rescaled, score
 
 Interval = tuple[float, float]
 
@@ -220,14 +220,19 @@ class Rescaled(Estimator):
             return float(ece_p_below(self.value, *self.upper_model, t))
         return _normal_p(t - self.value, se_hi)
 
+    def _row(self) -> tuple:
+        return (self.value, self.low, self.high, self.stored_level, self.bounds,
+                self.null_value, self.p_value, self.noise, self.upper_model)
+
     @classmethod
     def batch_p(cls, ests, t, greater):
-        return np.array([e._p(float(ti), greater) for e, ti in zip(ests, t, strict=True)])
+        """All p-values in a fixed number of array operations (:mod:`.rescaled`); ``_p`` is
+        the same rule for one estimator."""
+        return rescaled.p_value(rescaled.Fields.of([e._row() for e in ests]), t, greater)
 
     @classmethod
     def batch_interval(cls, ests, level):
-        pairs = [e._interval(float(li)) for e, li in zip(ests, level, strict=True)]
-        return (np.array([p[0] for p in pairs], float), np.array([p[1] for p in pairs], float))
+        return rescaled.interval(rescaled.Fields.of([e._row() for e in ests]), level)
 
 
 def _normal_p(distance: float, se: float) -> float:
