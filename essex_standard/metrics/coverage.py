@@ -261,11 +261,14 @@ def calibration_fit_coverage(n: int, shift: float = 0.0, slope: float = 1.0,
 
 def ece_coverage(n: int, shift: float, sims: int = 200, replicates: int = 200,
                  level: float = 0.95, seed: int = 7, bins: int = 10) -> Coverage:
-    """Simulated coverage of the published ECE interval: scores uniform on [0.1, 0.9], true
-    risk ``score + shift``, so with equal-mass bins the true ECE is ``|shift|``."""
+    """Simulated coverage of the ECE limits the Standard's two one-sided tests give at
+    ``level`` (recomputed from what the entry stores; no ECE interval is published): scores
+    uniform on [0.1, 0.9], true risk ``score + shift``, so with equal-mass bins the true ECE
+    is ``|shift|``."""
     import pandas as pd
 
     from ..groups import make_grouping
+    from ..standard.units import _estimator_for_value
     from .calibration import CalibrationOptions, measure_calibration_grouping
 
     rng = np.random.default_rng(seed)
@@ -277,7 +280,9 @@ def ece_coverage(n: int, shift: float, sims: int = 200, replicates: int = 200,
         out = measure_calibration_grouping(
             grouping, p, y, options=CalibrationOptions(bins=bins), level=level,
             replicates=replicates, seed=i, min_group_size=30)
-        ci = out["groups"]["0"]["metrics"]["expected_calibration_error"]["ci"]
+        entry = out["groups"]["0"]["metrics"]["expected_calibration_error"]
+        est = _estimator_for_value(entry, level, False, "expected_calibration_error")
+        ci = est.interval(level) if est is not None else None
         if ci is not None:
             lo[i], hi[i] = ci
     return _simulated(lo, hi, abs(shift))

@@ -118,6 +118,16 @@ def _estimator_for_value(
     if isinstance(counts[0], int) and isinstance(counts[1], int):
         return Rate(counts[0], counts[1])
     ci = entry.get("ci")
+    model = entry.get("noise_model")
+    if not ci and isinstance(model, Mapping) and None not in (_number(model.get(k)) for k in (
+            "sum_w_sd", "root_sum_w2_var", "sum_w3_sd3")):
+        # an ECE publishes no interval (it cannot cover at 95% whatever the spread): the
+        # judge inverts its two one-sided tests at its own level, from the stored figures
+        from ..metrics.calibration_error import ece_interval
+
+        low, high, _ = ece_interval(float(value), model["sum_w_sd"], model["root_sum_w2_var"],
+                                    model["sum_w3_sd3"], None, level)
+        ci = [float(low), float(high)]
     if ci:
         null = _number(entry.get("null_value"))
         mean, sd = _number(entry.get("chance_level")), _number(entry.get("chance_sd"))
