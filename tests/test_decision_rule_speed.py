@@ -95,15 +95,24 @@ def test_verdicts_equal_the_scalar_rule(measure, monkeypatch):
         assert a[3:] == pytest.approx(b[3:], rel=1e-9, abs=1e-12)
 
 
-def test_judging_costs_microseconds_per_comparison():
-    """2,000 stored-interval comparisons (a quarter of them ECEs, whose upper limit needs a
-    search) are judged in well under a second: tens of microseconds each."""
+def test_judging_a_batch_is_far_cheaper_than_one_search_per_comparison(monkeypatch):
+    """400 stored-interval comparisons (a quarter of them ECEs, whose upper limit needs a
+    search) judged as a batch cost a small fraction of the scalar rule's time (relative, so
+    that a loaded machine does not decide the test): about 50 against 4,000 microseconds per
+    comparison on an idle laptop."""
     criterion = load_standard().criterion("F3")
     measure = Measure(("expected_calibration_error",), "value", "<=", 0.05)
-    ests = _random_rescaled(np.random.default_rng(3), 2000)
-    judged = [Judged(Unit("m", "a", f"g{i}", e.value, None, 100, 100, e), criterion)
-              for i, e in enumerate(ests)]
-    decide(judged[:10], measure, 0.05, "holm")  # warm
-    start = time.perf_counter()
-    decide(judged, measure, 0.05, "holm")
-    assert (time.perf_counter() - start) / len(judged) < 250e-6
+    ests = _random_rescaled(np.random.default_rng(3), 400)
+
+    def run() -> float:
+        judged = [Judged(Unit("m", "a", f"g{i}", e.value, None, 100, 100, e), criterion)
+                  for i, e in enumerate(ests)]
+        start = time.perf_counter()
+        decide(judged, measure, 0.05, "holm")
+        return time.perf_counter() - start
+    run()  # warm
+    fast = min(run() for _ in range(3))
+    with monkeypatch.context() as m:
+        _scalar_batches(m)
+        slow = run()
+    assert fast * 10 < slow, (fast, slow)

@@ -33,8 +33,7 @@ from .uncertainty import (
     bootstrap_stream,
     mover_difference,
     mover_ratio_from_limits,
-    score_difference,
-    score_ratio,
+    score_intervals,
     two_proportion_p_value,
     wilson,
 )
@@ -115,12 +114,10 @@ def rate_disparities(pairs: list[tuple[int, int, int, int]], level: float
         p, pr = x / n, xr / nr
     d_lo, d_hi = np.full(k, np.nan), np.full(k, np.nan)
     r_lo, r_hi = np.full(k, np.nan), np.full(k, np.nan)
-    if ok.any():
-        d_lo[ok], d_hi[ok] = score_difference(x[ok], n[ok], xr[ok], nr[ok], level)
     has_ratio = ok & (xr > 0)
-    if has_ratio.any():
-        r_lo[has_ratio], r_hi[has_ratio] = score_ratio(x[has_ratio], n[has_ratio],
-                                                       xr[has_ratio], nr[has_ratio], level)
+    if ok.any():  # one root search for both intervals of every pair
+        d_lo[ok], d_hi[ok], r_lo[ok], r_hi[ok] = score_intervals(x[ok], n[ok], xr[ok], nr[ok],
+                                                                 level)
     p_values = two_proportion_p_value(x, n, xr, nr) if ok.any() else np.full(k, np.nan)
     out: list[dict[str, Any]] = []
     for i in range(k):
@@ -240,12 +237,24 @@ def _max_min(values: np.ndarray, labels: tuple[str, ...], kind: str) -> dict[str
     return out
 
 
+def _summary_pairs(counts: np.ndarray, ref: int, has_labels: bool
+                   ) -> list[tuple[int, int, int, int]]:
+    """The (x, n, x_ref, n_ref) pairs :func:`summarise` compares (everyone else against the
+    reference group: selection rate, and the true positive rate when outcomes are given)."""
+    priv, unpriv = _reference_vs_rest(counts, ref)
+    names = ("selection_rate", "true_positive_rate") if has_labels else ("selection_rate",)
+    return [(*(int(v) for v in RATES[m].counts(unpriv)), *(int(v) for v in RATES[m].counts(priv)))
+            for m in names]
+
+
 def _pair_entry(
-    kind: str, metric: RateMetric, priv: np.ndarray, unpriv: np.ndarray, level: float
+    kind: str, metric: RateMetric, priv: np.ndarray, unpriv: np.ndarray, level: float,
+    solved: dict[tuple[int, int, int, int], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     xp, np_ = (int(v) for v in metric.counts(priv))
     xu, nu = (int(v) for v in metric.counts(unpriv))
-    pair = rate_disparity(xu, nu, xp, np_, level)
+    key = (xu, nu, xp, np_)
+    pair = solved[key] if solved and key in solved else rate_disparity(*key, level)
     entry = dict(pair["ratio"] if kind == "ratio" else pair["difference"])
     if "reason" in pair and entry.get("value") is None:
         entry["reason"] = pair["reason"]
@@ -258,11 +267,14 @@ def summarise(
     has_labels: bool,
     level: float,
     overall_theil: dict[str, Any] | None,
+    solved: dict[tuple[int, int, int, int], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Attribute-level summaries matching fairlearn and AIF360 definitions.
 
     Every interval here is a closed form; the only bootstrapped figure, the Theil index of
-    everyone audited, is computed once in :func:`measure_overall` and passed in.
+    everyone audited, is computed once in :func:`measure_overall` and passed in.  ``solved``:
+    the pairs of :func:`_summary_pairs` already computed (with the groups' own, in one
+    search by :func:`measure_grouping`).
     """
     labels, ref = grouping.labels, grouping.reference
     sr = RATES["selection_rate"].values(counts)
@@ -273,9 +285,9 @@ def summarise(
     priv, unpriv = _reference_vs_rest(counts, ref)
     no_rest = int(unpriv.sum()) == 0
     selection = RATES["selection_rate"]
-    summary["disparate_impact"] = _pair_entry("ratio", selection, priv, unpriv, level)
+    summary["disparate_impact"] = _pair_entry("ratio", selection, priv, unpriv, level, solved)
     summary["statistical_parity_difference"] = _pair_entry(
-        "difference", selection, priv, unpriv, level
+        "difference", selection, priv, unpriv, level, solved
     )
     no_labels = {"value": None, "ci": None, "reason": "not measured: outcomes (y_true) not given"}
     if not has_labels:
@@ -297,7 +309,7 @@ def summarise(
     summary["equalized_odds_difference"] = _combine(tpr_d, fpr_d, max, "difference")
     summary["equalized_odds_ratio"] = _combine(tpr_r, fpr_r, min, "ratio")
     summary["equal_opportunity_difference"] = _pair_entry(
-        "difference", RATES["true_positive_rate"], priv, unpriv, level
+        "difference", RATES["true_positive_rate"], priv, unpriv, level, solved
     )
     summary["average_odds_difference"] = average_odds_entry(priv, unpriv, no_rest, level)
     summary["theil_index"] = overall_theil
@@ -393,10 +405,14 @@ def measure_grouping(
 
     ref = grouping.reference
     total = int(counts.sum())
-    pairs = {(g, m.name): (*m.counts(counts[g]), *m.counts(counts[ref]))
+    # every pair of the grouping (each group against the reference, and the summaries'
+    # everyone else against it) in one root search
+    pairs = {(g, m.name): tuple(int(v) for v in (*m.counts(counts[g]), *m.counts(counts[ref])))
              for g in range(grouping.n_groups) if g != ref for m in metrics}
-    solved = dict(zip(pairs, rate_disparities([tuple(int(v) for v in c)  # type: ignore[misc]
-                                                for c in pairs.values()], level), strict=True))
+    extra = _summary_pairs(counts, ref, has_labels)
+    everything = rate_disparities([*pairs.values(), *extra], level)  # type: ignore[list-item]
+    solved = dict(zip(pairs, everything, strict=False))
+    summary_solved = dict(zip(extra, everything[len(pairs):], strict=True))
     groups: dict[str, Any] = {}
     for g, label in enumerate(grouping.labels):
         n = int(counts[g].sum())
@@ -429,7 +445,8 @@ def measure_grouping(
         "reference_rule": grouping.reference_rule,
         "labels_available": has_labels,
         "groups": groups,
-        "summary": summarise(counts, grouping, has_labels, level, overall_theil),
+        "summary": summarise(counts, grouping, has_labels, level, overall_theil,
+                             summary_solved),
     }
     return section
 

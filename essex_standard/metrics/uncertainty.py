@@ -186,6 +186,14 @@ def score_ratio(x1, n1, x2, n2, level=0.95):
     return score.interval_ratio(x1, n1, x2, n2, level)
 
 
+def score_intervals(x1, n1, x2, n2, level=0.95):
+    """:func:`score_difference` and :func:`score_ratio` of the same pairs in one root search:
+    ``(difference_lo, difference_hi, ratio_lo, ratio_hi)``, the ratio NaN where ``x2`` is 0."""
+    from ..standard import score
+
+    return score.interval_both(x1, n1, x2, n2, level)
+
+
 def mover_ratio(x1, n1, x2, n2, level: float = 0.95):
     """MOVER-R interval (Donner & Zou 2012) for ``(x1/n1) / (x2/n2)``; NaN when x2 = 0."""
     x1, n1, x2, n2 = (np.asarray(v, float) for v in (x1, n1, x2, n2))

@@ -28,6 +28,8 @@ True
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import stats
 
@@ -50,6 +52,12 @@ SKEWNESS = True
 CALLS = {"statistic": 0}
 
 
+def _clip(x, lo, hi):
+    """``np.clip`` without its Python-level overhead (the same values, NaN kept): the root
+    search calls it a few hundred times per audit."""
+    return np.minimum(np.maximum(x, lo), hi)
+
+
 def _arrays(*values):
     return [np.asarray(v, dtype=float) for v in values]
 
@@ -68,9 +76,9 @@ def restricted_difference(x1, n1, x2, n2, delta):
     u = np.where(v >= 0, 1.0, -1.0) * np.sqrt(np.maximum(b * b / (9 * a * a) - c / (3 * a), 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         cos_arg = np.where(u != 0, v / u ** 3, 0.0)
-    w = (np.pi + np.arccos(np.clip(cos_arg, -1.0, 1.0))) / 3
-    q1 = np.clip(2 * u * np.cos(w) - b / (3 * a), 0.0, 1.0)
-    q2 = np.clip(q1 - delta, 0.0, 1.0)
+    w = (np.pi + np.arccos(_clip(cos_arg, -1.0, 1.0))) / 3
+    q1 = _clip(2 * u * np.cos(w) - b / (3 * a), 0.0, 1.0)
+    q2 = _clip(q1 - delta, 0.0, 1.0)
     return q1, q2
 
 
@@ -82,8 +90,8 @@ def restricted_ratio(x1, n1, x2, n2, rho):
     b = -(n1 * rho + x1 + n2 + x2 * rho)
     c = x1 + x2
     q2 = (-b - np.sqrt(np.maximum(b * b - 4 * a * c, 0.0))) / (2 * a)
-    q2 = np.clip(q2, 0.0, 1.0)
-    return np.clip(rho * q2, 0.0, 1.0), q2
+    q2 = _clip(q2, 0.0, 1.0)
+    return _clip(rho * q2, 0.0, 1.0), q2
 
 
 def _scas(s, var, mu3, cc):
@@ -131,7 +139,7 @@ def statistic_ratio(x1, n1, x2, n2, rho):
 def p_greater_difference(x1, n1, x2, n2, delta):
     """One-sided p-value for ``H1: p1 − p2 > delta``."""
     delta = np.asarray(delta, float)
-    p = stats.norm.sf(statistic_difference(x1, n1, x2, n2, np.clip(delta, -1 + 1e-12,
+    p = stats.norm.sf(statistic_difference(x1, n1, x2, n2, _clip(delta, -1 + 1e-12,
                                                                    1 - 1e-12)))
     return np.where(delta >= 1, 1.0, np.where(delta <= -1, 0.0, p))
 
@@ -139,7 +147,7 @@ def p_greater_difference(x1, n1, x2, n2, delta):
 def p_less_difference(x1, n1, x2, n2, delta):
     """One-sided p-value for ``H1: p1 − p2 < delta``."""
     delta = np.asarray(delta, float)
-    p = stats.norm.cdf(statistic_difference(x1, n1, x2, n2, np.clip(delta, -1 + 1e-12,
+    p = stats.norm.cdf(statistic_difference(x1, n1, x2, n2, _clip(delta, -1 + 1e-12,
                                                                     1 - 1e-12)))
     return np.where(delta >= 1, 0.0, np.where(delta <= -1, 1.0, p))
 
@@ -173,7 +181,7 @@ def _invert(statistic, lo, hi, target, log: bool = False):
     target = np.asarray(target, float)
 
     def g(theta):
-        return np.clip(statistic(np.exp(theta) if log else theta), -60.0, 60.0) - target
+        return _clip(statistic(np.exp(theta) if log else theta), -60.0, 60.0) - target
 
     fa, fb = g(a), g(b)
     # Where the root is outside [lo, hi] the limit is the end of the range.
@@ -216,7 +224,7 @@ def _both_limits(statistic, x1, n1, x2, n2, level, lo, hi, estimate, log: bool):
     k = x1.size
     x1, n1, x2, n2 = (np.tile(v.ravel(), 2) for v in (x1, n1, x2, n2))
     target = np.concatenate([z.ravel(), -z.ravel()])
-    est = np.clip(estimate.ravel(), lo, hi)
+    est = _clip(estimate.ravel(), lo, hi)
     known = np.isfinite(est)
     left = np.concatenate([np.full(k, lo), np.where(known, est, lo)])
     right = np.concatenate([np.where(known, est, hi), np.full(k, hi)])
@@ -233,7 +241,7 @@ def interval_difference(x1, n1, x2, n2, level):
     x1, n1, x2, n2, level = _arrays(x1, n1, x2, n2, level)
     lo, hi = _both_limits(statistic_difference, x1, n1, x2, n2, level, -1 + 1e-12, 1 - 1e-12,
                           x1 / n1 - x2 / n2, log=False)
-    return np.clip(lo, -1.0, 1.0), np.clip(hi, -1.0, 1.0)
+    return _clip(lo, -1.0, 1.0), _clip(hi, -1.0, 1.0)
 
 
 def interval_ratio(x1, n1, x2, n2, level):
@@ -247,3 +255,44 @@ def interval_ratio(x1, n1, x2, n2, level):
     lo = np.where(lo <= 1.01e-9, 0.0, lo)
     hi = np.where(hi >= 0.99e9, np.inf, hi)
     return lo, hi
+
+
+def interval_both(x1, n1, x2, n2, level):
+    """:func:`interval_difference` and :func:`interval_ratio` of the same pairs in one
+    search (the four limits of every pair stacked; the ratio's on the log scale): what an
+    audit publishes for every group of a characteristic, at the cost of one root search.
+    Returns ``(difference_lo, difference_hi, ratio_lo, ratio_hi)``; the ratio is NaN where the
+    reference count is 0 (undefined) and the difference where a denominator is 0."""
+    x1, n1, x2, n2, level = np.broadcast_arrays(*_arrays(x1, n1, x2, n2, level))
+    shape = x1.shape
+    x1, n1, x2, n2, level = (v.ravel() for v in (x1, n1, x2, n2, level))
+    k = x1.size
+    z = stats.norm.isf((1 - level) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = _clip(x1 / n1 - x2 / n2, -1 + 1e-12, 1 - 1e-12)
+        log_ratio = np.log(_clip((x1 * n2) / (x2 * n1), 1e-9, 1e9))
+    known = np.isfinite(log_ratio)
+    lo_d, hi_d, lo_r, hi_r = -1 + 1e-12, 1 - 1e-12, math.log(1e-9), math.log(1e9)
+    left = np.concatenate([np.full(k, lo_d), diff, np.full(k, lo_r),
+                           np.where(known, log_ratio, lo_r)])
+    right = np.concatenate([diff, np.full(k, hi_d), np.where(known, log_ratio, hi_r),
+                            np.full(k, hi_r)])
+    target = np.concatenate([z, -z, z, -z])
+    a1, b1, a2, b2 = (np.tile(v, 2) for v in (x1, n1, x2, n2))
+    half = 2 * k
+
+    def stat(theta):
+        out = np.empty_like(theta)
+        out[:half] = statistic_difference(a1, b1, a2, b2, theta[:half])
+        out[half:] = statistic_ratio(a1, b1, a2, b2, np.exp(theta[half:]))
+        return out
+    root = _invert(stat, left, right, target)
+    d_lo, d_hi = _clip(root[:k], -1.0, 1.0), _clip(root[k:half], -1.0, 1.0)
+    r_lo, r_hi = np.exp(root[half:half + k]), np.exp(root[half + k:])
+    r_lo = np.where(r_lo <= 1.01e-9, 0.0, r_lo)
+    r_hi = np.where(r_hi >= 0.99e9, np.inf, r_hi)
+    defined = (n1 > 0) & (n2 > 0)
+    d_lo, d_hi = np.where(defined, d_lo, np.nan), np.where(defined, d_hi, np.nan)
+    ratio_ok = defined & (x2 > 0)
+    r_lo, r_hi = np.where(ratio_ok, r_lo, np.nan), np.where(ratio_ok, r_hi, np.nan)
+    return tuple(v.reshape(shape) for v in (d_lo, d_hi, r_lo, r_hi))
