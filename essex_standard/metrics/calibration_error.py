@@ -215,11 +215,19 @@ def ece_interval(value: Any, a: Any, b: Any, t3: Any, null: np.ndarray | None, l
         low = np.where(p_value > 1 - level, 0.0, np.maximum(0.0, value - noise))
     else:
         p_value = None
-        mean, var, k3 = _moments(np.zeros(a.shape), a, b, t3)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            noise = np.where(a > 0, _pearson3_ppf(q, mean, var, k3), 0.0)
-        low = np.maximum(0.0, value - noise)
+        low = ece_lower_from_moments(value, a, b, t3, level)
     return np.minimum(low, high), high, p_value
+
+
+def ece_lower_from_moments(value: Any, a: Any, b: Any, t3: Any, level: Any) -> np.ndarray:
+    """Lower limit without redraws (``bootstrap: 0``): the estimate minus the upper
+    ``(1 + level)/2`` quantile of the noise-only error, from its folded-normal moments (closed
+    form, no search)."""
+    value, a, b, t3, level = (np.asarray(x, float) for x in (value, a, b, t3, level))
+    mean, var, k3 = _moments(np.zeros(a.shape), a, b, t3)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        noise = np.where(a > 0, _pearson3_ppf(1 - (1 - level) / 2, mean, var, k3), 0.0)
+    return np.maximum(0.0, value - noise)
 
 
 def error_entry(value: float, null: np.ndarray, level: float, *,
