@@ -23,7 +23,8 @@ from ..config import check_keys
 from ..errors import ConfigError, DataError
 from ..groups import Grouping
 from ..tables import confusion_table
-from .fairness import rate_disparities, rate_entry
+from .disparities import rate_disparities
+from .fairness import rate_entry
 from .rates import RATES
 from .uncertainty import z_value
 
