@@ -47,12 +47,16 @@ def rows(quick: bool) -> list[tuple[str, str, cv.Coverage]]:
              (0.4, 90, 0.2, 300), (0.97, 100, 0.95, 5000), (0.1, 25, 0.15, 5000)]
     for p1, n1, p2, n2 in pairs:
         setting = f"{p1} of {n1} vs {p2} of {n2}"
-        add("difference (Newcombe)", setting, cv.difference_coverage(p1, n1, p2, n2))
-        add("ratio (MOVER-R)", setting, cv.ratio_coverage(p1, n1, p2, n2))
+        add("difference (score test inverted)", setting, cv.difference_coverage(p1, n1, p2, n2))
+        add("ratio (score test inverted)", setting, cv.ratio_coverage(p1, n1, p2, n2))
+        add("difference (Newcombe: published before, drift)", setting,
+            cv.difference_coverage(p1, n1, p2, n2, method="newcombe"))
     for p1, n1, p2, n2 in pairs[:3]:
         setting = f"{p1} of {n1} vs {p2} of {n2}, level 99.9%"
-        add("difference (Newcombe), 99.9%", setting,
+        add("difference (score test inverted), 99.9%", setting,
             cv.difference_coverage(p1, n1, p2, n2, level=0.999))
+        add("difference (Newcombe), 99.9%", setting,
+            cv.difference_coverage(p1, n1, p2, n2, level=0.999, method="newcombe"))
     sims = int(100_000 * s)
     for name, u, nu, p, np_ in [("fair", FAIR, 300, FAIR, 600), ("fair", FAIR, 60, FAIR, 5000),
                                 ("low rates", LOW_RATES, 60, LOW_RATES, 5000),
@@ -99,16 +103,17 @@ def rows(quick: bool) -> list[tuple[str, str, cv.Coverage]]:
     sims = int(400 * s)
     add("ECE gap above chance (bootstrap)", "200 vs 2,000, both calibrated, true 0",
         cv.ece_gap_coverage(200, 2000, sims=sims))
-    add("expected calibration error, whole audit", "n=200, true risk = score + 0.05",
+    add("ECE, the Standard's two tests (not published), whole audit",
+        "n=200, true risk = score + 0.05",
         cv.ece_coverage(200, 0.05, sims=int(2000 * s), replicates=200))
     sims = int(4000 * s)
     for n in (60, 100, 300, 2000):
         for name, risk in ECE_SETTINGS.items():
-            add("expected calibration error", f"n={n}, {name}",
+            add("ECE, the Standard's two tests (not published)", f"n={n}, {name}",
                 cc.ece_coverage_tables(n, risk, sims=sims, replicates=200))
     for n, name in [(60, "risk = score + 0.05"), (300, "risk = score + 0.05"),
                     (300, "intercept -0.3 (logit)")]:
-        add("expected calibration error, 90% (the Standard's level for met)", f"n={n}, {name}",
+        add("ECE, the Standard's two tests at 90% (its level for met)", f"n={n}, {name}",
             cc.ece_coverage_tables(n, ECE_SETTINGS[name], sims=sims, replicates=200,
                                    level=0.90))
     return out
@@ -163,30 +168,33 @@ NOTES = """## Reading the table
 - **Between-groups Theil index**: a percentile bootstrap covered the true 0 in none of the
   simulated audits when groups are treated alike (its estimate is always above 0), so no
   interval is published (`"ci": null` with a `ci_note`).
-- **Expected calibration error** (10 equal-mass bins; scores uniform on 0.1–0.9; the truth is
-  the ECE of the true risk in the sample's own bins). The plug-in ECE is biased upwards by
-  noise, and no interval can cover at exactly 95% whatever the truth: its sampling
-  distribution depends on how the error is spread over the bins, not only on the ECE. Each
-  limit is therefore exact at the spread least favourable to it and cautious elsewhere: the
-  upper limit when every bin is off in proportion to its noise (a constant shift of risk), the
-  lower limit when the error sits in one bin. So each tail errs at most about 2.5% (the upper
-  2–2.5% in the bin-table simulations, 3.1% in the whole-audit check, within 1.5 × nominal),
-  and since the two limits are exact at different spreads, the two-sided coverage is about
+- **Expected calibration error: no interval is published** (`"ci": null` with a `ci_note`).
+  The rows give the coverage of the two-sided interval formed by the two one-sided tests the
+  Standard uses to judge ECE (10 equal-mass bins; scores uniform on 0.1–0.9; the truth is the
+  ECE of the true risk in the sample's own bins). The plug-in ECE is biased upwards by noise,
+  and its sampling distribution depends on how the error is spread over the bins, not only on
+  the ECE. Each limit is therefore exact at the spread least favourable to it and cautious
+  elsewhere: the upper limit when every bin is off in proportion to its noise (a constant
+  shift of risk), the lower limit when the error sits in one bin. So each tail errs at most
+  about its nominal rate, which is what a verdict needs; but the two-sided coverage is about
   97–98% where one of them is exact (a true ECE of 0 can err only in the lower tail, as any
-  interval at a boundary) and up to 99.5% where neither is (over- or underconfident scores in
-  large groups): a point above the 93–97% target, the price of holding whatever the spread.
-  The bias-shifted percentile bootstrap it replaced covered 99.8% at every setting. At 90% —
-  the level the Standard uses to call ECE ≤ 0.05 *met* — the upper limit errs about its
-  nominal 5%. The row "whole audit" runs the full calibration code on each simulated audit;
-  the others simulate its bin tables (`metrics/coverage_calibration.py`).
+  interval at a boundary) and up to 99.5% where neither is: above the 93–97% every published
+  interval must reach, and no interval can reach it whatever the spread (narrowing it would
+  make a tail err beyond 1.5 × nominal where its limit is exact;
+  `tests/test_coverage_calibration.py`). At 90% — the level the Standard uses to call ECE ≤
+  0.05 *met* — the upper limit errs about its nominal 5%. The row "whole audit" runs the full
+  calibration code on each simulated audit; the others simulate its bin tables
+  (`metrics/coverage_calibration.py`).
 - **Maximum calibration error** gets no interval (`"ci": null` with a `ci_note`): it is a
   maximum over noisy bins, whose estimate lies above the largest true gap, the max/min
   problem again. Its consistency test (p-value, chance level) is still published.
-- **Open problem — difference tails at the Standard's adjusted levels.** At 99.9% a small
-  group with a low rate against a large one (0.1 of 60 against 0.1 of 5,000) puts the truth
-  below Newcombe's lower limit 3.6 times as often as nominal (the total coverage is still
-  99.8%). Replacing Wilson by Jeffreys limits inside MOVER fixes those tails but
-  under-covers at 95% (91% at 25 against 5,000), so the change is not made; see issue 8.
+- **Differences and ratios of rates** invert the Standard's own score test
+  (Miettinen–Nurminen with skewness and continuity corrections), so each tail errs at most
+  about its nominal rate at 95% and at the Standard's adjusted levels (99.9% included), where
+  Newcombe's interval, published before and still used for drift, erred 1.5× in one tail at
+  95% (0.97 of 100 against 0.95 of 5,000) and 3.6× at 99.9% (0.1 of 60 against 0.1 of
+  5,000). The price is coverage above 97% where a group's count is near 0 (one tail can
+  hardly err, so coverage is 1 minus the other: 98.4% at 0.02 of 60) or near its size.
 """
 
 

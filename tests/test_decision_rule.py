@@ -99,8 +99,8 @@ def test_recommended_criteria_never_change_required_ones(compas_result):
 
 def test_judging_is_vectorised_not_a_search_per_comparison():
     """Issue 13: judging must cost microseconds per comparison.  The score statistic is
-    evaluated a fixed number of times per criterion, whatever the number of comparisons (no
-    per-comparison search loop)."""
+    evaluated a bounded number of times per criterion, whatever the number of comparisons
+    (no per-comparison search loop)."""
     f2 = load_standard().criterion("F2")
     assert f2.measure is not None
     rng = np.random.default_rng(3)
@@ -112,8 +112,9 @@ def test_judging_is_vectorised_not_a_search_per_comparison():
         decide(judged, f2.measure, 0.05, "holm")
         assert all(j.interval is not None for j in judged)
         return score.CALLS["statistic"] - before
-    assert calls(2) == calls(200)
-    assert calls(2) <= 4 + 2 * score.BISECTION_STEPS
+    # one vectorised root search for all the intervals, however many comparisons
+    assert calls(200) <= 4 + 2 * (2 + score.MAX_STEPS)
+    assert calls(2) <= 4 + 2 * 30 and calls(200) <= 4 + 2 * 40  # and a short one
 
 
 class _Replay:
@@ -232,3 +233,23 @@ def test_rescaled_statistics_agree_with_their_tests():
                     continue
                 assert (pa <= a) == (lo > t), (e, t, a)
                 assert (pb <= a) == (hi < t), (e, t, a)
+
+
+def test_power_target_for_four_groups_of_5000_people_and_what_reaches_it():
+    """Issue 8's target (a fair model, 4 groups, 5,000 people, met in 80% of audits) at an
+    outcome rate of 0.3: F2 is met in about 58% (375 people per group in the false negative
+    rate's denominator).  The best rule of the same form with an exact 5% size would reach
+    about 73%, and no test with false reassurance at most 5% can exceed about 90%
+    (docs/decision-rule.md).  The Standard's rule reaches 80% at 6,500 people."""
+    from essex_standard.standard.power import met_limits
+
+    lim = met_limits(375, 4, 0.3, 0.10, sims=60_000, seed=1)
+    assert 0.56 < lim.tost < 0.65 and 0.70 < lim.exact_size < 0.77 and lim.upper_bound < 0.92
+    rng = np.random.default_rng(12)
+    n_pos, n_neg = 487, 1137  # 6,500 people in 4 groups, outcome rate 0.3
+    met = simulate("difference", 0.10, [Metric((n_neg,) * 4, (0.15,) * 4),
+                                        Metric((n_pos,) * 4, (0.3,) * 4)], 2000, rng)["met"]
+    assert met >= 0.77  # 80% ± 1.8 points (two standard errors)
+    at_margin = simulate("difference", 0.10, [Metric((n_neg,) * 4, (0.15,) * 3 + (0.25,)),
+                                              Metric((n_pos,) * 4, (0.3,) * 4)], 2000, rng)
+    assert at_margin["met"] <= 0.05 + 0.01  # false reassurance still at most 5%

@@ -4,7 +4,8 @@ seen 9), proved by exact enumeration of every possible pair of counts.
 A comparison exactly at its margin (true FPR gap +0.10, or a selection-rate ratio of 0.8 or
 1.25) is wrongly called beyond the margin ("not met" side) or inside it ("met" side) with
 probability at most 1.5 α, at the one-sided levels the Standard uses: α = 0.05 for *met*
-(TOST) and α/m for *not met* under Holm (0.005 and 0.0005 for 10 and 100 comparisons).
+(TOST) and α/m for *not met* under Holm (0.005 and 0.0005 for 10 and 100 comparisons), and
+0.025: each tail of the 95% interval ``results.json`` publishes, which inverts the same test.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from essex_standard.standard import score
 
 SIZES = [(25, 1000), (10, 500), (60, 5000), (50, 50), (100, 100), (30, 300), (200, 2000),
          (500, 500), (1000, 25)]
-LEVELS = [0.05, 0.005, 0.0005]
+#: One-sided levels: 0.025 (each tail of the published 95% interval), 0.05 (TOST for *met*)
+#: and Holm's α/m for 10 and 100 comparisons.
+LEVELS = [0.025, 0.05, 0.005, 0.0005]
 #: The quick grid (seconds); the full one is marked slow (and run by benchmarks/).
 QUICK = {"sizes": [(25, 1000), (10, 500), (60, 2000), (50, 50), (30, 300)],
          "rates": (0.01, 0.05, 0.2)}
@@ -138,3 +141,60 @@ def test_restricted_estimates_maximise_the_likelihood():
         q1, q2 = score.restricted_difference(x1, n1, x2, n2, d)
         assert float(q2) == pytest.approx(best.x, abs=1e-5)
         assert float(q1 - q2) == pytest.approx(d)
+
+
+def test_published_intervals_without_corrections_match_independent_implementations(
+        monkeypatch):
+    """The interval results.json publishes inverts the Standard's test; with the skewness
+    and continuity corrections switched off it is the Miettinen–Nurminen score interval.
+    Ratios: statsmodels' ``confint_proportions_2indep`` (method 'score', correction=True,
+    the N/(N − 1) variance factor).  Differences: brentq on the p-value with a numerically
+    maximised restricted likelihood (statsmodels' closed-form root for the difference gives a
+    lower likelihood than the maximum away from the estimate — e.g. z −1.878 instead of the
+    maximum's −1.960 for 56/70 vs 48/80 at 0.338 — so its difference interval is not a
+    reference)."""
+    from scipy.optimize import brentq
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from essex_standard.metrics.uncertainty import score_difference, score_ratio
+
+    monkeypatch.setattr(score, "SKEWNESS", False)
+    monkeypatch.setattr(score, "CONTINUITY", 0.0)
+    cases = [(56, 70, 48, 80), (12, 80, 9, 90), (400, 1000, 150, 1000), (30, 100, 20, 50),
+             (7, 60, 500, 5000)]
+    x1, n1, x2, n2 = (np.array(c, float) for c in zip(*cases, strict=True))
+    for level in (0.95, 0.999):
+        tail = (1 - level) / 2
+        d_lo, d_hi = score_difference(x1, n1, x2, n2, level)
+        r_lo, r_hi = score_ratio(x1, n1, x2, n2, level)
+        for i, (a, b, c, d) in enumerate(cases):
+            est = a / b - c / d
+            def f(t, a=a, b=b, c=c, d=d, q=tail):
+                return _mn_reference(a, b, c, d, t) - q
+            lo = brentq(f, -0.999, est, xtol=1e-12)
+            hi = brentq(lambda t, f=f, q=tail: f(t) - (1 - 2 * q), est, 0.999, xtol=1e-12)
+            assert (d_lo[i], d_hi[i]) == pytest.approx((lo, hi), abs=1e-6)
+            want = confint_proportions_2indep(a, b, c, d, method="score", compare="ratio",
+                                              alpha=1 - level, correction=True)
+            assert (r_lo[i], r_hi[i]) == pytest.approx(want, rel=1e-6)
+
+
+def test_the_published_interval_is_the_judges_interval():
+    """A group's published 95% difference and ratio intervals are the judge's own intervals
+    at 95% (the same test inverted), computed for all groups at once."""
+    from essex_standard.metrics.fairness import rate_disparities
+    from essex_standard.standard.intervals import Difference, Ratio
+
+    rng = np.random.default_rng(11)
+    n = rng.integers(1, 400, 40)
+    nr = rng.integers(1, 4000, 40)
+    pairs = [(int(rng.integers(0, a + 1)), int(a), int(rng.integers(1, b + 1)), int(b))
+             for a, b in zip(n, nr, strict=True)]
+    before = score.CALLS["statistic"]
+    out = rate_disparities(pairs, 0.95)
+    assert score.CALLS["statistic"] - before <= 2 * (2 + score.MAX_STEPS)  # one search each
+    for (x, m, xr, mr), entry in zip(pairs, out, strict=True):
+        assert entry["difference"]["ci"] == pytest.approx(
+            list(Difference(x, m, xr, mr).interval(0.95)), abs=1e-9)
+        assert entry["ratio"]["ci"] == pytest.approx(list(Ratio(x, m, xr, mr).interval(0.95)),
+                                                     rel=1e-9, abs=1e-12)

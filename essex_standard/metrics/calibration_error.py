@@ -1,4 +1,4 @@
-"""Expected and maximum calibration error from bin tables, and an interval for ECE that covers.
+"""Expected and maximum calibration error from bin tables, and the tests that judge ECE.
 
 The plug-in ECE ``Σ_b w_b·|d̂_b|`` (``w_b`` the bin's share of people, ``d̂_b`` its observed
 rate minus its mean predicted risk) is the figure the literature reports, so it stays the
@@ -19,12 +19,16 @@ it hold for every spread and exact at that one:
 * **lower limit** — the estimate minus the upper quantile of the error noise alone gives
   (bin by bin ``|d̂_b| ≤ |d_b| + |noise_b|``), close to exact when the error sits in one bin.
 
-A true ECE of 0 can err only in the lower tail, so a two-sided 95% interval covers about
-97.5% there, and about 98% at a constant shift (the upper tail errs about 2%);
-:mod:`.coverage_calibration` and ``docs/coverage.md`` give the simulated coverage.
-Everything comes from the cells (no pass over rows; the upper limit in closed form); the
-three numbers the upper limit needs (``noise_model``) are stored so the Standard can invert
-the same test at any level (:class:`essex_standard.standard.intervals.Rescaled`).
+A true ECE of 0 can err only in the lower tail, so a two-sided 95% interval built this way
+covers about 97.5% there, about 98% at a constant shift and up to 99% where neither limit is
+exact: outside the 93–97% every published interval must reach, and no construction can do
+better for every spread.  So **no ECE interval is published** (``ci`` null with
+:data:`ECE_NO_INTERVAL`); the two limits are the one-sided tests the Standard inverts at its
+own levels (each errs at most its nominal rate, whatever the spread): its lower limit from
+``chance_level``/``chance_sd``, its upper limit and the p-value of "below a threshold" from
+the three numbers stored as ``noise_model``
+(:class:`essex_standard.standard.intervals.Rescaled`).  :mod:`.coverage_calibration` and
+``docs/coverage.md`` give the simulated coverage.
 
 >>> hi = float(ece_upper_limit(0.05, 0.04, 0.015, 3e-6, 0.95))
 >>> round(hi, 4), round(float(ece_p_below(0.05, 0.04, 0.015, 3e-6, hi)), 4)
@@ -41,11 +45,11 @@ from scipy import special, stats
 _SQRT_2_PI = float(np.sqrt(2 / np.pi))
 
 ECE_METHOD = (
-    "upper limit: inversion of the one-sided test of each true ECE at its least favourable "
-    "spread over bins (every bin's gap proportional to its noise; folded-normal moments, "
-    "shifted-gamma quantile); lower limit: the estimate minus the upper quantile of the "
-    "error of perfectly calibrated redraws (noise alone), at least 0, and 0 when the "
-    "consistency test does not reject perfect calibration"
+    "tests, no published interval: 'below a threshold' by the one-sided test of each true "
+    "ECE at its least favourable spread over bins (every bin's gap proportional to its noise; "
+    "folded-normal moments, shifted-gamma quantile; noise_model); 'above' by the estimate "
+    "minus the upper quantile of the error of perfectly calibrated redraws (noise alone: "
+    "chance_level, chance_sd, p_value)"
 )
 
 MCE_NO_INTERVAL = (
@@ -56,11 +60,13 @@ MCE_NO_INTERVAL = (
 )
 
 
-BELOW_NOISE = (
-    "this error is smaller than noise alone usually gives a perfectly calibrated model with "
-    "these bins, so the upper limit (the test's) falls below the estimate, down to 0 in at "
-    "most 2.5% of audits of a calibrated model: read it as no sign of miscalibration, not as "
-    "proof of perfect calibration"
+ECE_NO_INTERVAL = (
+    "no interval: how often any interval for the expected calibration error covers the true "
+    "error depends on how the error is spread over the bins, not only on its size, so none "
+    "covers at 95% whatever the spread (the best one, built for the least favourable spread, "
+    "covers 97-99%). The error is judged with two one-sided tests instead: p_value tests "
+    "perfect calibration (is the error more than noise alone gives?), and noise_model lets the "
+    "Standard test whether it is below its threshold (docs/calibration.md)"
 )
 
 
@@ -209,21 +215,37 @@ def ece_interval(value: Any, a: Any, b: Any, t3: Any, null: np.ndarray | None, l
         low = np.where(p_value > 1 - level, 0.0, np.maximum(0.0, value - noise))
     else:
         p_value = None
-        mean, var, k3 = _moments(np.zeros(a.shape), a, b, t3)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            noise = np.where(a > 0, _pearson3_ppf(q, mean, var, k3), 0.0)
-        low = np.maximum(0.0, value - noise)
+        low = ece_lower_from_moments(value, a, b, t3, level)
     return np.minimum(low, high), high, p_value
+
+
+def ece_lower_from_moments(value: Any, a: Any, b: Any, t3: Any, level: Any) -> np.ndarray:
+    """Lower limit without redraws (``bootstrap: 0``): the estimate minus the upper
+    ``(1 + level)/2`` quantile of the noise-only error, from its folded-normal moments (closed
+    form, no search)."""
+    value, a, b, t3, level = (np.asarray(x, float) for x in (value, a, b, t3, level))
+    mean, var, k3 = _moments(np.zeros(a.shape), a, b, t3)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        noise = np.where(a > 0, _pearson3_ppf(1 - (1 - level) / 2, mean, var, k3), 0.0)
+    return np.maximum(0.0, value - noise)
 
 
 def error_entry(value: float, null: np.ndarray, level: float, *,
                 model: tuple[float, float, float] | None = None) -> dict[str, Any]:
-    """ECE (``model`` given: its :func:`noise_model`) or MCE (no interval) with the level
-    expected from chance alone and a test of perfect calibration.
+    """ECE (``model`` given: its :func:`noise_model`) or MCE, with the level expected from
+    chance alone and a test of perfect calibration; neither publishes an interval.
 
-    The interval is :func:`ece_interval`'s.  ``null_value`` (0), ``p_value``, ``chance_level``
-    and ``chance_sd`` declare that test, and ``noise_model`` the upper limit's, so the
-    Standard recomputes the interval at another level coherently with both.
+    ``null_value`` (0), ``p_value``, ``chance_level`` and ``chance_sd`` declare the test of
+    perfect calibration, and ``noise_model`` the test of "below a threshold" that
+    :func:`ece_upper_limit` inverts: the Standard judges the ECE with those two one-sided
+    tests at its own levels (:func:`ece_interval` at that level), which hold whatever the
+    spread.  A two-sided 95% interval would cover 97–99% depending on the spread
+    (``tests/test_coverage_calibration.py``), outside the 93–97% every published interval
+    must reach, so none is published (:data:`ECE_NO_INTERVAL`).
+
+    >>> e = error_entry(0.06, np.array([0.02, 0.03, 0.025]), 0.95, model=(0.03, 0.01, 1e-6))
+    >>> e["ci"], sorted(e["noise_model"])
+    (None, ['root_sum_w2_var', 'sum_w3_sd3', 'sum_w_sd'])
     """
     entry: dict[str, Any] = {"value": value, "ci": None}
     if len(null):
@@ -236,8 +258,5 @@ def error_entry(value: float, null: np.ndarray, level: float, *,
     entry["method"] = ECE_METHOD
     a, b, t3 = (float(x) for x in model)
     entry["noise_model"] = {"sum_w_sd": a, "root_sum_w2_var": b, "sum_w3_sd3": t3}
-    low, high, _ = ece_interval(value, a, b, t3, null if len(null) else None, level)
-    entry["ci"] = [float(low), float(high)]
-    if a > 0 and high < value:
-        entry["ci_note"] = BELOW_NOISE
+    entry["ci_note"] = ECE_NO_INTERVAL
     return entry

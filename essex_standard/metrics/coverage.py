@@ -31,6 +31,8 @@ from .uncertainty import (
     mover_ratio,
     mover_ratio_from_limits,
     newcombe_difference,
+    score_difference,
+    score_ratio,
     wilson,
     z_value,
 )
@@ -80,18 +82,28 @@ def _pairs(p1: float, n1: int, p2: float, n2: int):
     return x1[a], x2[b], w[keep]
 
 
-def difference_coverage(p1: float, n1: int, p2: float, n2: int,
-                        level: float = 0.95) -> Coverage:
-    """Exact coverage of Newcombe's interval for ``p1 − p2`` (groups of ``n1`` and ``n2``)."""
+def difference_coverage(p1: float, n1: int, p2: float, n2: int, level: float = 0.95,
+                        method: str = "score") -> Coverage:
+    """Exact coverage of the published interval for ``p1 − p2`` (groups of ``n1`` and
+    ``n2``): the inversion of the Standard's score test, or ``method="newcombe"`` for
+    Newcombe's hybrid interval (published before, still used for drift)."""
     x1, x2, w = _pairs(p1, n1, p2, n2)
-    lo, hi = newcombe_difference(x1, n1, x2, n2, level)
+    interval = score_difference if method == "score" else newcombe_difference
+    lo, hi = interval(x1, n1, x2, n2, level)
     return _weighted(w, lo, hi, p1 - p2)
 
 
-def ratio_coverage(p1: float, n1: int, p2: float, n2: int, level: float = 0.95) -> Coverage:
-    """Exact coverage of MOVER-R for ``p1 / p2``; no interval when the reference count is 0."""
+def ratio_coverage(p1: float, n1: int, p2: float, n2: int, level: float = 0.95,
+                   method: str = "score") -> Coverage:
+    """Exact coverage of the published interval for ``p1 / p2`` (score test inversion, or
+    ``method="mover"`` for MOVER-R); no interval when the reference count is 0."""
     x1, x2, w = _pairs(p1, n1, p2, n2)
-    lo, hi = mover_ratio(x1, n1, x2, n2, level)
+    if method == "score":
+        defined = x2 > 0
+        lo, hi = np.full(len(x1), np.nan), np.full(len(x1), np.nan)
+        lo[defined], hi[defined] = score_ratio(x1[defined], n1, x2[defined], n2, level)
+    else:
+        lo, hi = mover_ratio(x1, n1, x2, n2, level)
     return _weighted(w, lo, np.where(np.isnan(hi), np.nan, hi), p1 / p2)
 
 
@@ -249,11 +261,14 @@ def calibration_fit_coverage(n: int, shift: float = 0.0, slope: float = 1.0,
 
 def ece_coverage(n: int, shift: float, sims: int = 200, replicates: int = 200,
                  level: float = 0.95, seed: int = 7, bins: int = 10) -> Coverage:
-    """Simulated coverage of the published ECE interval: scores uniform on [0.1, 0.9], true
-    risk ``score + shift``, so with equal-mass bins the true ECE is ``|shift|``."""
+    """Simulated coverage of the ECE limits the Standard's two one-sided tests give at
+    ``level`` (recomputed from what the entry stores; no ECE interval is published): scores
+    uniform on [0.1, 0.9], true risk ``score + shift``, so with equal-mass bins the true ECE
+    is ``|shift|``."""
     import pandas as pd
 
     from ..groups import make_grouping
+    from ..standard.units import _estimator_for_value
     from .calibration import CalibrationOptions, measure_calibration_grouping
 
     rng = np.random.default_rng(seed)
@@ -265,7 +280,9 @@ def ece_coverage(n: int, shift: float, sims: int = 200, replicates: int = 200,
         out = measure_calibration_grouping(
             grouping, p, y, options=CalibrationOptions(bins=bins), level=level,
             replicates=replicates, seed=i, min_group_size=30)
-        ci = out["groups"]["0"]["metrics"]["expected_calibration_error"]["ci"]
+        entry = out["groups"]["0"]["metrics"]["expected_calibration_error"]
+        est = _estimator_for_value(entry, level, False, "expected_calibration_error")
+        ci = est.interval(level) if est is not None else None
         if ci is not None:
             lo[i], hi[i] = ci
     return _simulated(lo, hi, abs(shift))

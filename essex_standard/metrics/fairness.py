@@ -2,11 +2,12 @@
 
 For every group: each rate with its numerator, denominator and Wilson interval; ROC AUC with
 Newcombe's method 5 interval when there is a score.  Against the reference group: the
-difference (Newcombe interval and a two-proportion test) and the ratio (MOVER-R interval) of
-every rate, and of AUC (MOVER from the AUC limits).  Summaries: fairlearn's max−min statistics
-and AIF360's reference-vs-rest statistics, plus the Theil indices.  Every interval is a closed
-form of the count tables, shown to cover in ``tests/test_coverage.py``; statistics for which
-no interval can cover (max−min, the between-groups Theil index) carry none, with a note.
+difference and the ratio of every rate, with the intervals that invert the Standard's own
+score tests (corrected Miettinen–Nurminen) and a two-proportion test, and of AUC (MOVER from
+the AUC limits).  Summaries: fairlearn's max−min statistics and AIF360's reference-vs-rest
+statistics, plus the Theil indices.  Every interval is shown to cover in
+``tests/test_coverage.py``; statistics for which no interval can cover (max−min, the
+between-groups Theil index) carry none, with a note.
 
 A metric that is undefined (a zero denominator) is ``None`` with the reason, never NaN.
 """
@@ -19,6 +20,12 @@ import numpy as np
 
 from ..groups import Grouping
 from ..tables import ConfusionTable, ScoreTable, confusion_table, score_table
+from .disparities import (
+    _ci,
+    _num,
+    rate_disparities,
+    rate_disparity,
+)
 from .performance import AUCEstimate, auc_from_counts, auc_interval, auc_score_interval
 from .rates import RATE_METRICS, RATES, RateMetric
 from .theil import (
@@ -31,10 +38,7 @@ from .uncertainty import (
     average_odds_interval,
     bootstrap_stream,
     mover_difference,
-    mover_ratio,
     mover_ratio_from_limits,
-    newcombe_difference,
-    two_proportion_p_value,
     wilson,
 )
 
@@ -51,16 +55,6 @@ MAX_MIN_NOTE = (
     "almost never covers it, even when all groups are equal. See each group's difference and "
     "ratio against the reference group, which carry intervals."
 )
-
-
-def _num(x: float) -> float | None:
-    return None if x is None or not np.isfinite(x) else float(x)
-
-
-def _ci(lo: float, hi: float) -> list[float] | None:
-    if lo is None or hi is None or not (np.isfinite(lo) and np.isfinite(hi)):
-        return None
-    return [float(lo), float(hi)]
 
 
 def rate_entry(metric: RateMetric, x: int, n: int, level: float) -> dict[str, Any]:
@@ -89,30 +83,6 @@ def auc_entry(est: AUCEstimate, level: float) -> dict[str, Any]:
         ci = auc_interval(est, level)
         entry["ci"] = _ci(*ci) if ci else None
     return entry
-
-
-def rate_disparity(x: int, n: int, xr: int, nr: int, level: float) -> dict[str, Any]:
-    """Difference and ratio of a group's rate against the reference group's."""
-    out: dict[str, Any] = {
-        "difference": {"value": None, "ci": None, "p_value": None},
-        "ratio": {"value": None, "ci": None},
-    }
-    if n == 0 or nr == 0:
-        out["reason"] = "undefined: the rate is undefined for this group or the reference group"
-        return out
-    p, pr = x / n, xr / nr
-    lo, hi = newcombe_difference(x, n, xr, nr, level)
-    out["difference"] = {
-        "value": p - pr,
-        "ci": _ci(float(lo), float(hi)),
-        "p_value": _num(float(two_proportion_p_value(x, n, xr, nr))),
-    }
-    if xr == 0:
-        out["ratio"]["reason"] = "undefined: the reference group's rate is 0"
-    else:
-        rlo, rhi = mover_ratio(x, n, xr, nr, level)
-        out["ratio"] = {"value": p / pr, "ci": _ci(float(rlo), float(rhi))}
-    return out
 
 
 def auc_disparity(est: AUCEstimate, ref: AUCEstimate, level: float) -> dict[str, Any]:
@@ -204,12 +174,24 @@ def _max_min(values: np.ndarray, labels: tuple[str, ...], kind: str) -> dict[str
     return out
 
 
+def _summary_pairs(counts: np.ndarray, ref: int, has_labels: bool
+                   ) -> list[tuple[int, int, int, int]]:
+    """The (x, n, x_ref, n_ref) pairs :func:`summarise` compares (everyone else against the
+    reference group: selection rate, and the true positive rate when outcomes are given)."""
+    priv, unpriv = _reference_vs_rest(counts, ref)
+    names = ("selection_rate", "true_positive_rate") if has_labels else ("selection_rate",)
+    return [(*(int(v) for v in RATES[m].counts(unpriv)), *(int(v) for v in RATES[m].counts(priv)))
+            for m in names]
+
+
 def _pair_entry(
-    kind: str, metric: RateMetric, priv: np.ndarray, unpriv: np.ndarray, level: float
+    kind: str, metric: RateMetric, priv: np.ndarray, unpriv: np.ndarray, level: float,
+    solved: dict[tuple[int, int, int, int], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     xp, np_ = (int(v) for v in metric.counts(priv))
     xu, nu = (int(v) for v in metric.counts(unpriv))
-    pair = rate_disparity(xu, nu, xp, np_, level)
+    key = (xu, nu, xp, np_)
+    pair = solved[key] if solved and key in solved else rate_disparity(*key, level)
     entry = dict(pair["ratio"] if kind == "ratio" else pair["difference"])
     if "reason" in pair and entry.get("value") is None:
         entry["reason"] = pair["reason"]
@@ -222,11 +204,14 @@ def summarise(
     has_labels: bool,
     level: float,
     overall_theil: dict[str, Any] | None,
+    solved: dict[tuple[int, int, int, int], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Attribute-level summaries matching fairlearn and AIF360 definitions.
 
     Every interval here is a closed form; the only bootstrapped figure, the Theil index of
-    everyone audited, is computed once in :func:`measure_overall` and passed in.
+    everyone audited, is computed once in :func:`measure_overall` and passed in.  ``solved``:
+    the pairs of :func:`_summary_pairs` already computed (with the groups' own, in one
+    search by :func:`measure_grouping`).
     """
     labels, ref = grouping.labels, grouping.reference
     sr = RATES["selection_rate"].values(counts)
@@ -237,9 +222,9 @@ def summarise(
     priv, unpriv = _reference_vs_rest(counts, ref)
     no_rest = int(unpriv.sum()) == 0
     selection = RATES["selection_rate"]
-    summary["disparate_impact"] = _pair_entry("ratio", selection, priv, unpriv, level)
+    summary["disparate_impact"] = _pair_entry("ratio", selection, priv, unpriv, level, solved)
     summary["statistical_parity_difference"] = _pair_entry(
-        "difference", selection, priv, unpriv, level
+        "difference", selection, priv, unpriv, level, solved
     )
     no_labels = {"value": None, "ci": None, "reason": "not measured: outcomes (y_true) not given"}
     if not has_labels:
@@ -261,7 +246,7 @@ def summarise(
     summary["equalized_odds_difference"] = _combine(tpr_d, fpr_d, max, "difference")
     summary["equalized_odds_ratio"] = _combine(tpr_r, fpr_r, min, "ratio")
     summary["equal_opportunity_difference"] = _pair_entry(
-        "difference", RATES["true_positive_rate"], priv, unpriv, level
+        "difference", RATES["true_positive_rate"], priv, unpriv, level, solved
     )
     summary["average_odds_difference"] = average_odds_entry(priv, unpriv, no_rest, level)
     summary["theil_index"] = overall_theil
@@ -360,6 +345,14 @@ def measure_grouping(
 
     ref = grouping.reference
     total = int(counts.sum())
+    # every pair of the grouping (each group against the reference, and the summaries'
+    # everyone else against it) in one root search
+    pairs = {(g, m.name): tuple(int(v) for v in (*m.counts(counts[g]), *m.counts(counts[ref])))
+             for g in range(grouping.n_groups) if g != ref for m in metrics}
+    extra = _summary_pairs(counts, ref, has_labels)
+    everything = rate_disparities([*pairs.values(), *extra], level)  # type: ignore[list-item]
+    solved = dict(zip(pairs, everything, strict=False))
+    summary_solved = dict(zip(extra, everything[len(pairs):], strict=True))
     groups: dict[str, Any] = {}
     for g, label in enumerate(grouping.labels):
         n = int(counts[g].sum())
@@ -375,8 +368,7 @@ def measure_grouping(
             entry["metrics"][m.name] = rate_entry(m, x, d, level)
             if g == ref:
                 continue
-            xr, dr = (int(v) for v in m.counts(counts[ref]))
-            entry["disparities"][m.name] = rate_disparity(x, d, xr, dr, level)
+            entry["disparities"][m.name] = solved[(g, m.name)]
         if aucs:
             entry["metrics"]["roc_auc"] = auc_entry(aucs[g], level)
             if g != ref:
@@ -393,7 +385,8 @@ def measure_grouping(
         "reference_rule": grouping.reference_rule,
         "labels_available": has_labels,
         "groups": groups,
-        "summary": summarise(counts, grouping, has_labels, level, overall_theil),
+        "summary": summarise(counts, grouping, has_labels, level, overall_theil,
+                             summary_solved),
     }
     return section
 

@@ -23,7 +23,8 @@ from ..config import check_keys
 from ..errors import ConfigError, DataError
 from ..groups import Grouping
 from ..tables import confusion_table, quantile, total
-from .fairness import rate_disparity, rate_entry
+from .disparities import rate_disparities
+from .fairness import rate_entry
 from .rates import RATES
 from .uncertainty import z_value
 
@@ -188,6 +189,13 @@ def _group_block(counts: np.ndarray, grouping: Grouping, metrics: list, level: f
     """Rates and disparities of every group within one window (``counts``: G × 2 × 2)."""
     ref = grouping.reference
     groups: dict[str, Any] = {}
+    # every group's disparities of the window in one root search (rate_disparities)
+    keys = [(g, m.name) for g in range(grouping.n_groups) if g != ref and counts[g].sum() > 0
+            for m in metrics]
+    by_name = {m.name: m for m in metrics}
+    solved = dict(zip(keys, rate_disparities(
+        [tuple(int(v) for v in (*by_name[k].counts(counts[g]), *by_name[k].counts(counts[ref])))
+         for g, k in keys], level), strict=True))
     for g, label in enumerate(grouping.labels):
         n = int(counts[g].sum())
         if n == 0:
@@ -199,8 +207,7 @@ def _group_block(counts: np.ndarray, grouping: Grouping, metrics: list, level: f
             x, d = (int(v) for v in m.counts(counts[g]))
             entry["metrics"][m.name] = rate_entry(m, x, d, level)
             if g != ref:
-                xr, dr = (int(v) for v in m.counts(counts[ref]))
-                entry["disparities"][m.name] = rate_disparity(x, d, xr, dr, level)
+                entry["disparities"][m.name] = solved[(g, m.name)]
         if g == ref:
             entry["is_reference"] = True
         groups[label] = entry

@@ -6,10 +6,11 @@ from the stored numerators and denominators):
 
 * a rate: Wilson score interval (Wilson 1927), which behaves at 0 and 1 where the Wald
   interval collapses, with Brown, Cai & DasGupta's (2001) modification at 1–3 events;
-* a difference of two independent rates: Newcombe's hybrid score interval (Newcombe 1998,
-  method 10), i.e. MOVER applied to Wilson limits;
-* a ratio of two independent rates: MOVER-R (Donner & Zou 2012), built from the same Wilson
-  limits; unlike the Katz log interval it is defined when a numerator is 0;
+* a difference or ratio of two independent rates between groups: the inversion of the
+  Standard's own score test (:func:`score_difference`, :func:`score_ratio`), so that the
+  published interval agrees with the verdict; Newcombe's hybrid score interval (Newcombe
+  1998, method 10: MOVER applied to Wilson limits) and MOVER-R (Donner & Zou 2012) remain
+  for drift and as references;
 * the average odds difference: MOVER over the four Wilson limits involved.
 
 The Theil index of everyone audited is bootstrapped by resampling the
@@ -158,6 +159,39 @@ def newcombe_difference(x1, n1, x2, n2, level: float = 0.95):
     l2, u2 = wilson(x2, n2, level)
     lo, hi = mover_difference(p1, l1, u1, p2, l2, u2)
     return np.clip(lo, -1.0, 1.0), np.clip(hi, -1.0, 1.0)
+
+
+def score_difference(x1, n1, x2, n2, level=0.95):
+    """The Standard's interval for ``x1/n1 − x2/n2``: the inversion of its skewness- and
+    continuity-corrected Miettinen–Nurminen score test (:mod:`essex_standard.standard.score`),
+    for every comparison at once.  Its lower limit is above a margin exactly when the
+    Standard's one-sided test rejects at ``(1 − level)/2``, so the interval a reader sees
+    agrees with the verdict, and each tail errs at most 1.25× its nominal rate at the
+    Standard's levels (Newcombe's errs up to 4×).
+
+    >>> [round(float(v), 4) for v in score_difference(56, 70, 48, 80)]
+    [0.0465, 0.3462]
+    """
+    from ..standard import score  # the judge's own test; imported where used (import time)
+
+    return score.interval_difference(x1, n1, x2, n2, level)
+
+
+def score_ratio(x1, n1, x2, n2, level=0.95):
+    """The same for ``(x1/n1) / (x2/n2)`` (score test of the ratio, Miettinen & Nurminen
+    1985, with the same corrections); 0 as lower limit when ``x1`` is 0, infinite upper
+    limit when ``x2`` is 0."""
+    from ..standard import score
+
+    return score.interval_ratio(x1, n1, x2, n2, level)
+
+
+def score_intervals(x1, n1, x2, n2, level=0.95):
+    """:func:`score_difference` and :func:`score_ratio` of the same pairs in one root search:
+    ``(difference_lo, difference_hi, ratio_lo, ratio_hi)``, the ratio NaN where ``x2`` is 0."""
+    from ..standard import score
+
+    return score.interval_both(x1, n1, x2, n2, level)
 
 
 def mover_ratio(x1, n1, x2, n2, level: float = 0.95):

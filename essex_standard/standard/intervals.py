@@ -8,7 +8,8 @@ answers for a whole batch at once (:func:`tail_p`, :func:`intervals`), in closed
 * a rate: the score test, whose inversion is Wilson's interval;
 * a difference or ratio of two independent rates: the skewness- and continuity-corrected
   Miettinen–Nurminen score test (:mod:`.score`), whose tails hold at the adjusted levels
-  (Newcombe's hybrid interval, which the audit publishes at 95%, is liberal there);
+  (Newcombe's hybrid interval is liberal there); the audit publishes its inversion at 95%,
+  so the published interval is the judge's at that level;
 * any other statistic (ROC AUC, a bootstrapped calibration error...): a normal test read off
   its stored interval: each side's standard error is its distance from the estimate divided
   by ``z(stored level)``, so the interval at another level is the stored one stretched by
@@ -24,8 +25,10 @@ gives) gets its lower limit from that noise distribution at every level, because
 p-value cannot go below 1/(replicates + 1), far above the α of an adjusted level.  An ECE's
 ``noise_model`` gives its upper limit (and the p-value of "below a margin") from the test the
 audit inverted, at every level: stretching would be wrong for it in small groups (its limits
-are not symmetric in the normal quantile).  Either way
-``gate results.json`` needs no data.
+are not symmetric in the normal quantile).  An ECE publishes no interval at all (none covers
+it whatever the spread of the error); :mod:`.units` rebuilds its two tests from those stored
+figures.  Either way ``gate results.json`` needs no data.  Stored intervals are answered for
+a whole batch in array operations (:mod:`.rescaled`).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from scipy import stats
 
 from ..metrics.calibration_error import ece_p_below, ece_upper_limit
 from ..metrics.uncertainty import z_value
-from . import score
+from . import rescaled, score
 
 Interval = tuple[float, float]
 
@@ -220,14 +223,19 @@ class Rescaled(Estimator):
             return float(ece_p_below(self.value, *self.upper_model, t))
         return _normal_p(t - self.value, se_hi)
 
+    def _row(self) -> tuple:
+        return (self.value, self.low, self.high, self.stored_level, self.bounds,
+                self.null_value, self.p_value, self.noise, self.upper_model)
+
     @classmethod
     def batch_p(cls, ests, t, greater):
-        return np.array([e._p(float(ti), greater) for e, ti in zip(ests, t, strict=True)])
+        """All p-values in a fixed number of array operations (:mod:`.rescaled`); ``_p`` is
+        the same rule for one estimator."""
+        return rescaled.p_value(rescaled.Fields.of([e._row() for e in ests]), t, greater)
 
     @classmethod
     def batch_interval(cls, ests, level):
-        pairs = [e._interval(float(li)) for e, li in zip(ests, level, strict=True)]
-        return (np.array([p[0] for p in pairs], float), np.array([p[1] for p in pairs], float))
+        return rescaled.interval(rescaled.Fields.of([e._row() for e in ests]), level)
 
 
 def _normal_p(distance: float, se: float) -> float:
