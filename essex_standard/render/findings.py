@@ -25,27 +25,17 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .facts import PublicFacts, attribute_label, per100, words
+from .facts import PublicFacts, attribute_label, per100
 
 #: How sure the judge is, as the reports say it (``sure`` values in results.json).
 SHOWN = ("not met", "undecided")
 
-#: What a higher value of a rate means for the people in the group, in plain words
-#: (``{flagged}`` is the model's own word); "who" names the people the rate is about.
-PLAIN = {
-    "selection_rate": {"what": "{flagged}", "who": ""},
-    "false_positive_rate": {"what": "wrongly {flagged}", "who": "who {no_outcome}"},
-    "false_negative_rate": {"what": "missed", "who": "who {outcome}"},
-}
-
-
-#: What could not be checked for a group, in plain words, by the measure the judge names.
-UNCHECKED = {
-    "selection_rate": "how often the model {flagged} them",
-    "false_positive_rate": "how often the model wrongly {flagged} them",
-    "false_negative_rate": "how often the model missed them",
-    "expected_calibration_error": "whether the model's scores matched what happened to them",
-}
+def measure_words(doc: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(criterion id, metric) → how the report speaks of that measure (``what``, ``who``,
+    ``unchecked``), as the judge filled them from the Standard file's ``words``."""
+    return {(str(c.get("id")), str(metric)): dict(w)
+            for c in (doc.get("standard") or {}).get("criteria", [])
+            for metric, w in (c.get("words") or {}).items() if isinstance(w, Mapping)}
 
 
 def _metrics_of(ev: Mapping[str, Any]) -> list[str]:
@@ -223,16 +213,17 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
     """The findings the public report lists: *not met* in full, *undecided* briefly (one
     entry per group, with its measures), disclosure control applied to every figure."""
     need = people_needed(doc)
+    said = measure_words(doc)
     not_met, undecided = [], {}
     for f in judged_findings(doc):
         attr, metric = f["attribute"], f["metric"]
-        plain = PLAIN.get(metric)
+        plain = said.get((f["criterion"], metric))
         hidden = _hidden(facts, attr, (f["group"], f["reference_group"]), metric)
         entry = {
             "criterion": f["criterion"], "attribute": attr, "label": f["label"],
             "worse": f["worse"], "other": f["other"], "metric": metric,
-            "what": (plain["what"] if plain else f["direction"]).format(**w),
-            "who": (plain["who"] if plain else "").format(**w),
+            "what": plain["what"] if plain else f["direction"],
+            "who": (plain or {}).get("who") or "",
             "plain": plain is not None,
             "worse_value": None if hidden else per100(f["worse_value"]),
             "other_value": None if hidden else per100(f["other_value"]),
@@ -284,15 +275,17 @@ def _hidden(facts: PublicFacts, attr: str | None, groups: tuple[Any, Any], metri
 def public_unexamined(doc: Mapping[str, Any], facts: PublicFacts) -> list[dict[str, Any]]:
     """:func:`unexamined`, with each group's size through disclosure control and what could
     not be checked in plain words (``what``)."""
-    w = words(doc.get("model") or {})
+    said = measure_words(doc)
     need = people_needed(doc)
     out = []
     for u in unexamined(doc):
         attr, group = u["attribute"], u["group"]
         known = attr in doc.get("fairness", {}) and \
             group in doc["fairness"][attr].get("groups", {})
-        what = [UNCHECKED.get(m, "its " + str(m).replace("_", " ")).format(**w)
-                for m in u["metrics"]]
+        what = []
+        for m in u["metrics"]:
+            found = [said[(c, m)].get("unchecked") for c in u["criteria"] if (c, m) in said]
+            what.append(next((x for x in found if x), "its " + str(m).replace("_", " ")))
         out.append({**u, "n": facts.group_n(attr, group) if known else None,
                     "needed": needed_for(need, attr, group, u["metrics"]),
                     "what": " or ".join(dict.fromkeys(what))})

@@ -105,7 +105,6 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Criteria the model did not meet (or could not be judged on), with the response."""
     standard = doc.get("standard") or {}
     responses = (doc.get("model") or {}).get("responses") or {}
-    flagged, people = (words(doc.get("model") or {})[k] for k in ("flagged", "people"))
     changed = {o["id"]: o for o in overrides(doc)}
     out = []
     for c in standard.get("criteria", []):
@@ -128,7 +127,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "id": c["id"],
                 "title": c.get("title", c["id"]),
                 "why": current_why(c, standard, applied_too=c.get("kind") == "measured"),
-                "rule": plain_rule(ev, flagged, people) if c.get("kind") == "measured" else None,
+                "rule": plain_rule(c) if c.get("kind") == "measured" else None,
                 "override": (override_sentence(changed[c["id"]]) if c["id"] in changed
                              else None),
                 "verdict": c["verdict"],

@@ -23,6 +23,7 @@ from .findings import finding
 from .intervals import Exact
 from .model import Criterion, Standard
 from .units import Unit, extract
+from .wording import fill, nouns
 
 NOT_ASSESSED = "not assessed"
 __all__ = ["INSUFFICIENT", "MET", "NOT_ASSESSED", "NOT_MET", "Judged", "judge",
@@ -230,16 +231,38 @@ def judge(doc: Mapping[str, Any], standard: Standard,
         entries[c.id] = _measured_entry(c, judged, blocked, found.absent if found else None,
                                         found.unmatched if found else None, families[c.id])
     criteria = []
+    names = nouns(doc.get("model"))
     for c in standard.criteria:
+        entry: dict[str, Any] = {"id": c.id, "principle": c.principle, "title": c.title,
+                                 "why": c.why}
         if c.kind == "measured":
             verdict, reason, evidence = entries[c.id]
+            entry.update(_words(c, names))
         else:
             verdict, reason, evidence = _attested_entry(c, attestations)
-        criteria.append({"id": c.id, "principle": c.principle, "title": c.title, "why": c.why,
-                         "severity": c.severity, "kind": c.kind, "verdict": verdict,
-                         "reason": reason, "evidence": evidence,
-                         "references": list(c.references)})
+        entry.update({"severity": c.severity, "kind": c.kind, "verdict": verdict,
+                      "reason": reason, "evidence": evidence,
+                      "references": list(c.references)})
+        criteria.append(entry)
     return _section(standard, criteria, families, attestations)
+
+
+def _words(c: Criterion, names: Mapping[str, str]) -> dict[str, Any]:
+    """A measured criterion's ``why``, plain ``rule`` and per-measure ``words``, filled with
+    the threshold applied (after overrides) and the model's nouns (:mod:`.wording`).  ``rule``
+    is None when the Standard gives no wording or no threshold was set."""
+    m = c.measure
+    assert m is not None
+
+    def put(text: str | None) -> str | None:
+        return fill(text, m.threshold, names)
+
+    return {
+        "why": fill(c.why, m.threshold, names, unset="the level its owner sets") or c.why,
+        "rule": put(c.rule),
+        "words": {metric: {"what": put(w.what), "who": put(w.who) or "",
+                           "unchecked": put(w.unchecked)} for metric, w in c.words},
+    }
 
 
 def overall_verdict(criteria: list[Mapping[str, Any]]) -> tuple[str, list[str]]:
