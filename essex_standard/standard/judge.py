@@ -22,6 +22,7 @@ from .decide import INSUFFICIENT, MET, NOT_MET, Judged, decide
 from .findings import finding
 from .intervals import Exact
 from .model import Criterion, Standard
+from .shifts import psi_labels
 from .units import Unit, extract
 from .wording import fill, nouns
 
@@ -244,7 +245,9 @@ def judge(doc: Mapping[str, Any], standard: Standard,
                       "reason": reason, "evidence": evidence,
                       "references": list(c.references)})
         criteria.append(entry)
-    return _section(standard, criteria, families, attestations)
+    section = _section(standard, criteria, families, attestations)
+    section["drift"] = psi_labels(doc, standard)
+    return section
 
 
 def _words(c: Criterion, names: Mapping[str, str]) -> dict[str, Any]:
