@@ -197,15 +197,16 @@ def needed_for(need: Mapping[tuple[str, str, str], int | None], attribute: Any, 
 
 def _public_gap(f: Mapping[str, Any]) -> dict[str, Any]:
     """The gap's interval in whole people per 100 (a difference) or "times as often" (a
-    ratio), in the worse-off group's disfavour; ``none`` when it could be no gap at all."""
+    ratio), in the worse-off group's disfavour; ``none`` when the judge found it could be no
+    gap at all (``could_be_none``)."""
     lo, hi = f.get("low"), f.get("high")
+    none = f.get("could_be_none")
+    none = True if none is None else bool(none)  # results.json from before: say less
     if f.get("ratio"):
         return {"unit": "times", "low": None if lo is None else f"{lo:.1f}",
-                "high": None if hi is None else f"{hi:.1f}",
-                "none": lo is None or lo <= 1.0}
+                "high": None if hi is None else f"{hi:.1f}", "none": none}
     return {"unit": "in 100", "low": None if lo is None else per100(abs(lo)),
-            "high": None if hi is None else per100(hi),
-            "none": lo is None or lo <= 0.0}
+            "high": None if hi is None else per100(hi), "none": none}
 
 
 def public_findings(doc: Mapping[str, Any], facts: PublicFacts,

@@ -61,6 +61,21 @@ def direction(metric: str, statistic: str, value: float | None, group: str,
     return (group if group_higher else reference), f"higher {words}"
 
 
+def could_be_none(statistic: str, interval: list[float] | None, worse: str | None,
+                  group: str) -> bool:
+    """Whether the gap's interval reaches "no gap" (0, or 1 for a ratio) on the side away
+    from the worse-off group: the gap could be none, or even go the other way.
+
+    >>> could_be_none("difference", [0.02, 0.2], "B", "B"), could_be_none("ratio", [0.7, 1.1],
+    ...                                                                  "A", "B")
+    (False, True)
+    """
+    if interval is None or worse is None:
+        return True
+    centre = 1.0 if statistic == "ratio" else 0.0
+    return interval[0] <= centre if worse == group else interval[1] >= centre
+
+
 def finding(j: Judged) -> dict[str, Any]:
     """One comparison as a finding for ``results.json``."""
     u = j.unit
@@ -71,6 +86,8 @@ def finding(j: Judged) -> dict[str, Any]:
         worse, what = None, "compared with the threshold"
     else:
         worse, what = direction(u.metric, m.statistic, u.value, str(u.group), u.reference_group)
+    interval = None if j.interval is None or not all(map(math.isfinite, j.interval)) \
+        else [float(j.interval[0]), float(j.interval[1])]
     return {
         "attribute": u.attribute, "group": u.group, "reference_group": u.reference_group,
         "metric": u.metric, "statistic": m.statistic,
@@ -80,8 +97,9 @@ def finding(j: Judged) -> dict[str, Any]:
         "group_value": group_rate if u.reference_group else u.value,
         "reference_value": ref_rate,
         "value": u.value if u.value is None or math.isfinite(u.value) else None,
-        "interval": None if j.interval is None or not all(map(math.isfinite, j.interval))
-        else [float(j.interval[0]), float(j.interval[1])],
+        "interval": interval,
+        "could_be_none": could_be_none(m.statistic, interval, worse, str(u.group))
+        if u.reference_group is not None else None,
         "level": j.level,
         "sure": SURE.get(j.verdict or INSUFFICIENT, "undecided"),
     }
