@@ -230,6 +230,10 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
             "other_value": None if hidden else per100(f["other_value"]),
             "hidden": hidden, "gap": None if hidden else _public_gap(f),
             "not_recorded": f["not_recorded"],
+            "worst": bool(f.get("worst")),
+            # The group named first (the one compared with the reference) is the worse off:
+            # "wrongly flagged more often", never a group flagged less listed as if worse.
+            "more": f["worse"] == f["group"],
         }
         if f["sure"] == "not met":
             not_met.append(entry)

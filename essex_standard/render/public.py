@@ -17,6 +17,7 @@ from .charts import Bar, bar_chart
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
 from .findings import public_findings, public_unexamined
 from .html import environment
+from .in_short import headlines, worse_off
 from .rules import current_why, override_sentence, overrides, plain_rule
 
 VERDICT_WORDS = {
@@ -172,18 +173,6 @@ def _chart(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]) -> Any
                      missing_text="c (hidden to protect privacy)")
 
 
-def _worse_off(not_met: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The worse-off groups of the not-met findings, each characteristic once, for "In short"
-    ("25 - 45, Less than 25 (age group)"); the order is the findings'."""
-    by_label: dict[str, list[str]] = {}
-    for f in not_met:
-        names = by_label.setdefault(f["label"], [])
-        name = str(f["worse"]).replace("(missing)", "not recorded")
-        if name not in names:
-            names.append(name)
-    return [{"label": k, "groups": v} for k, v in by_label.items()]
-
-
 def public_context(result: AuditResult) -> dict[str, Any]:
     doc = result.doc
     model = doc.get("model") or {}
@@ -220,7 +209,8 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "attributes": attributes,
         "intersections": intersections,
         "not_met": judged["not_met"],
-        "worse_off": _worse_off(judged["not_met"]),
+        "worse_off": worse_off(doc, judged["not_met"]),
+        "headlines": headlines(judged["not_met"]),
         "undecided": judged["undecided"],
         "undecided_hidden": judged["undecided_hidden"],
         "unexamined": unexamined,

@@ -142,6 +142,17 @@ def _unit_json(j: Judged) -> dict[str, Any]:
     }
 
 
+def _findings(judged: list[Judged]) -> list[dict[str, Any]]:
+    """Each comparison as a finding; the one furthest beyond the margin among those *not met*
+    is marked ``worst`` (what a summary names first: "In short")."""
+    out = [finding(j) for j in judged]
+    failed = [i for i, j in enumerate(judged) if j.verdict == NOT_MET]
+    worst = max(failed, key=lambda i: abs(_distance(judged[i])), default=None)
+    for i, f in enumerate(out):
+        f["worst"] = i == worst
+    return out
+
+
 def _p(p: float) -> float | None:
     return float(p) if math.isfinite(p) else None
 
@@ -160,7 +171,7 @@ def _measured_entry(c: Criterion, judged: list[Judged], blocked: list[Unit],
         "adjusted_level": min((j.level for j in judged if j.level is not None), default=None),
         "family_size": family,
         "groups": [_unit_json(j) for j in judged],
-        "findings": [finding(j) for j in judged],
+        "findings": _findings(judged),
         "not_assessable": [{"attribute": u.attribute, "group": u.group, "metric": u.metric,
                             "why": u.blocker} for u in blocked],
     }
