@@ -260,6 +260,11 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
     for group in undecided.values():
         group["needed"] = needed_for(need, group["attribute"], group["group"],
                                      [e["metric"] for e in group["items"] + group["hidden"]])
+        size = getattr(group["n"], "value", None)
+        if group["needed"] is not None and size is not None and group["needed"] <= size:
+            # The plan is for a fair model; a group already that large is undecided because
+            # its gap sits near the limit, not for want of people: say nothing about size.
+            group["needed"] = None
         group.setdefault("hidden", [])
         group.setdefault("items", [])
         group["hidden_what"] = list(dict.fromkeys(e["what"] for e in group["hidden"]))

@@ -60,6 +60,7 @@ def worse_off(doc: Mapping[str, Any], not_met: list[Mapping[str, Any]]) -> list[
         names = sorted(entry["groups"], key=lambda g: groups.index(g) if g in groups
                        else len(groups))
         out.append({**entry, "groups": [_shown(g) for g in names], "count": len(names),
+                    "all": len(names) == len(groups),
                     "count_words": number_words(len(names)),
                     "of_words": number_words(len(groups)),
                     "text": and_list([_shown(g) for g in names])})
