@@ -92,16 +92,13 @@ def environment():
     env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci, gap=fmt_gap, link=html_link,
                        mailto=mailto)
     env.globals["metric_label"] = lambda name: METRIC_LABELS.get(name, name.replace("_", " "))
-    env.globals.update(short_reason=short_reason, split_evidence=split_evidence,
-                       shows_metric=shows_metric,
-                       metric_groups=METRIC_GROUPS, complement_metrics=COMPLEMENT_METRICS)
+    # View builders (split_evidence, short_reason...) are not exposed: the technical report's
+    # context is prepared in Python (render/technical.py), and templates only render it.
     from .charts import rate_chart
 
     env.globals["rate_chart"] = rate_chart
     from ..privacy import convention_text
-    from .rules import current_why
-
-    env.globals.update(convention_text=convention_text, current_why=current_why)
+    env.globals.update(convention_text=convention_text)
     from .charts_calibration import register
 
     register(env)  # reliability diagrams, PSI and gap-over-time charts (issue 4)

@@ -42,13 +42,19 @@ def technical_context(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Everything ``technical-report.html`` and its partials render."""
     from .charts_calibration import calibration_view, drift_view
     from .findings import detection, judged_findings, threshold_findings, unexamined
-    from .html import METRIC_LABELS
-    from .rules import override_line, overrides
+    from .html import METRIC_LABELS, short_reason, shows_metric, split_evidence
+    from .rules import current_why, override_line, overrides
 
     by_criterion: dict[str, list[dict[str, Any]]] = {}
     for f in judged_findings(doc) + threshold_findings(doc):
         by_criterion.setdefault(f["criterion"], []).append(f)
     fairness = doc.get("fairness", {})
+    standard = doc.get("standard")
+    views = {str(c["id"]): {"short_reason": short_reason(c),
+                            "why": current_why(c, standard),
+                            "parts": split_evidence(c),
+                            "shows_metric": shows_metric(c.get("evidence") or {})}
+             for c in (standard or {}).get("criteria", [])}
     return {
         "judged": by_criterion,
         "unexamined": unexamined(doc),
@@ -59,7 +65,8 @@ def technical_context(doc: Mapping[str, Any]) -> dict[str, Any]:
         "fairness_layouts": {attr: fairness_layout(s) for attr, s in fairness.items()},
         "overall": doc.get("overall", {}),
         "standard": doc.get("standard"),
-        "attested": attested_lists(doc.get("standard")),
+        "attested": attested_lists(standard),
+        "criterion_views": views,
         "override_lines": [override_line(o) for o in overrides(doc)],
         "metric_order": list(METRIC_LABELS),
         "calibration_ctx": calibration_view(doc),
