@@ -17,7 +17,7 @@ from .charts import Bar, bar_chart
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
 from .findings import public_findings, public_unexamined
 from .html import environment
-from .in_short import headlines, worse_off
+from .in_short import headlines, number_words, worse_off
 from .rules import current_why, override_sentence, overrides, plain_rule
 
 VERDICT_WORDS = {
@@ -211,6 +211,8 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "not_met": judged["not_met"],
         "worse_off": worse_off(doc, judged["not_met"]),
         "headlines": headlines(judged["not_met"]),
+        "undecided_words": number_words(len(judged["undecided"]) +
+                                        len(judged["undecided_hidden"])),
         "undecided": judged["undecided"],
         "undecided_hidden": judged["undecided_hidden"],
         "unexamined": unexamined,
