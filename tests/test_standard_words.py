@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,21 @@ def test_words_must_name_a_measured_metric():
                       "          negative_predictive_value:\n            what")
     with pytest.raises(StandardFileError, match="does not measure"):
         parse_standard(fork(bad), "our-standard.yaml")
+
+
+def test_the_audit_warns_about_a_criterion_without_words(measured, tmp_path):
+    from essex_standard.config import load_config
+    from essex_standard.standard.configured import judge_stage
+
+    bare = re.sub(r"        rule: >-\n.*?(?=        measure:)", "", PPV, flags=re.S)
+    fork_file = tmp_path / "our-standard.yaml"
+    fork_file.write_text(fork(bare), encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    cfg = load_config(str(root / "examples" / "compas" / "audit.yaml"))
+    cfg.sections["standard"] = {"path": str(fork_file)}
+    cfg.sections.pop("attestations", None)
+    doc = copy.deepcopy(measured)
+    doc["notes"] = list(doc.get("notes") or [])
+    section = judge_stage(doc, cfg)
+    assert any("C1" in n and "'rule'" in n for n in doc["notes"])
+    assert next(c for c in section["criteria"] if c["id"] == "C1")["rule"] is None
