@@ -314,7 +314,11 @@ def test_public_cover_is_plain_and_names_the_characteristic(csc_result, compas_r
     assert sum(parts) == int(sentence.group(1)) == 20
     assert not re.search(r"\d+ more", sentence.group(0))
     text = visible_text(html)
-    assert re.search(r"Who it affects\.\s+age band 0-4 and 16-17", text)
+    # Who a check affects: the worse-off groups of the gaps the judge found (the group flagged
+    # more for F1; for F2 the group missed or wrongly flagged more, here White for ethnicity),
+    # never a group the model treats better.
+    assert re.search(r"Who it affects\.\s+age band 10-15; ethnicity Black", text)
+    assert re.search(r"Who it affects\.\s+age band 10-15, 0-4 and 16-17; ethnicity White", text)
     compas = visible_text(render_public_html(compas_result))
     assert "that outcome" not in compas and "outcome the model looks for" not in compas
     assert "Of every 100 people who did not have the outcome the model predicts" in compas

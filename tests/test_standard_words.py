@@ -93,8 +93,8 @@ def test_overrides_reach_the_words(measured):
     by_id = {c["id"]: c for c in doc["standard"]["criteria"]}
     assert "more than 7 in every 100" in by_id["C1"]["rule"]
     assert "more than 20 in every 100" in by_id["F2"]["rule"]
-    assert "20 percentage points" in by_id["F2"]["why"]
-    assert "10 percentage points" not in by_id["F2"]["why"]
+    assert "within 7 percentage points" in by_id["C1"]["why"]  # a placeholder in 'why'
+    assert "2 percentage points" not in by_id["C1"]["why"]
 
 
 def test_a_criterion_without_words_reads_generically_and_the_audit_warns(measured):

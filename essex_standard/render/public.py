@@ -102,6 +102,21 @@ def _people(doc: Mapping[str, Any]) -> str:
     return f"all {words(doc.get('model') or {})['people']}"
 
 
+def affected_groups(ev: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The groups a criterion not met affects, from the judge's findings: for a gap between
+    two groups the worse-off one (which may be the reference group, never a group treated
+    better), for a limit on a group's own figure the group itself."""
+    out: list[dict[str, Any]] = []
+    for f in ev.get("findings") or []:
+        if f.get("sure") != "not met":
+            continue
+        group = f.get("worse_off") if f.get("reference_group") is not None else f.get("group")
+        entry = {"attribute": f.get("attribute"), "group": group}
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
 def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Criteria the model did not meet (or could not be judged on), with the response."""
     standard = doc.get("standard") or {}
@@ -112,14 +127,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
         if c.get("verdict") not in PROBLEM_VERDICTS:
             continue
         ev = c.get("evidence") or {}
-        groups = []
-        if ev.get("metric"):
-            seen = set()
-            for g in ev.get("groups", []):
-                key = (g.get("attribute"), g.get("group"))
-                if g.get("verdict") == "not met" and key not in seen:
-                    seen.add(key)
-                    groups.append({"attribute": key[0], "group": key[1]})
+        groups = affected_groups(ev)
         response = responses.get(c["id"])
         if not response and ev.get("explanation") and c.get("kind") == "attested":
             response = ev["explanation"]
