@@ -62,20 +62,33 @@ def test_a_gap_beyond_the_limit_names_the_worse_off_group_first(compas):
 def test_an_undecided_gap_says_which_way_it_goes(compas):
     _doc, found, text = compas
     items = [(g, f) for g in found["undecided"] for f in g["items"]]
-    assert any(not f["more"] for _, f in items), "COMPAS has gaps that favour the group"
+    assert any(f["against_reference"] for _, f in items), "COMPAS has gaps that favour a group"
     for g, f in items:
-        if f["metric"] not in HIGHER_IS_WORSE:
-            continue
-        group_higher = f["group_value"] > f["reference_value"]
-        if f["group_value"] != f["reference_value"]:
-            assert f["more"] == group_higher, (g["group"], f)
+        if f["group_value"] != f["reference_value"]:  # "more often" only when it is more
+            assert f["more"] == (f["group_value"] > f["reference_value"]), (g["group"], f)
         line = (f"{f['what']} {'more' if f['more'] else 'less'} often: {f['group_value']} "
-                f"against {f['reference_value']} in 100 for {g['reference']}")
+                f"against {f['reference_value']} in 100 for {g['reference']} (")
         assert line in text
-        if not f["more"]:
-            assert f"so {g['reference']} were {f['what']} more often" in text
-        # How sure: the gap could be none, or as small as ... — never a bare pair of figures.
-        assert "the gap could be" in text
+        tail = text[text.index(line) + len(line):]
+        # How sure, and against whom: never a bare pair of figures.
+        against = f"the gap counts against {g['reference']}: "
+        assert tail.startswith(against) == f["against_reference"], (g["group"], f)
+        assert tail.removeprefix(against).startswith("the gap could be")
+        if f["metric"] in HIGHER_IS_WORSE:  # the worse off is the one with more errors
+            assert f["against_reference"] == (not f["more"])
+
+
+def test_a_rate_where_higher_is_better_turns_the_right_way():
+    from essex_standard.render.findings import oriented
+
+    # Positive predictive value 0.51 in Female against 0.64 in Male: Female is worse off, and
+    # the gap against Female (ref − group) is the difference's negative.
+    f = {"group": "Female", "reference_group": "Male", "worse_off": "Female",
+         "worse_is_higher": False, "statistic": "difference", "group_value": 0.51,
+         "reference_value": 0.64, "value": -0.13, "interval": [-0.2, -0.06]}
+    g = oriented(f)
+    assert (g["worse"], g["worse_value"], g["other_value"]) == ("Female", 0.51, 0.64)
+    assert g["low"] == pytest.approx(0.06) and g["high"] == pytest.approx(0.2)
 
 
 def test_the_figures_are_the_judges(compas):

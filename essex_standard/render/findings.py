@@ -50,7 +50,10 @@ def oriented(f: Mapping[str, Any]) -> dict[str, Any]:
     way).  Ratios are worse-off over other, so always read "times as often"."""
     group, ref = f.get("group"), f.get("reference_group")
     worse = f.get("worse_off")
-    flip = worse is not None and worse == ref and worse != group
+    swap = worse is not None and worse == ref and worse != group
+    # The gap is turned to count against the worse-off group: flipped when that group is the
+    # reference, or when the worse-off figure is the lower one (a rate where higher is better).
+    flip = swap != (not f.get("worse_is_higher", True))
     gv, rv = f.get("group_value"), f.get("reference_value")
     lo, hi = (f.get("interval") or [None, None])[:2]
     value = f.get("value")
@@ -63,10 +66,10 @@ def oriented(f: Mapping[str, Any]) -> dict[str, Any]:
             lo, hi = (None if hi is None else -hi), (None if lo is None else -lo)
             value = None if value is None else -value
     return {
-        "worse": ref if flip else group, "other": group if flip else ref,
-        "worse_value": rv if flip else gv, "other_value": gv if flip else rv,
+        "worse": ref if swap else group, "other": group if swap else ref,
+        "worse_value": rv if swap else gv, "other_value": gv if swap else rv,
         "gap": value, "low": lo, "high": hi, "ratio": ratio,
-        "worse_is_reference": flip,
+        "worse_is_reference": swap,
     }
 
 
@@ -231,9 +234,11 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
             "hidden": hidden, "gap": None if hidden else _public_gap(f),
             "not_recorded": f["not_recorded"],
             "worst": bool(f.get("worst")),
-            # The group named first (the one compared with the reference) is the worse off:
-            # "wrongly flagged more often", never a group flagged less listed as if worse.
-            "more": f["worse"] == f["group"],
+            # Which way the figures go ("wrongly flagged more often") and, when the gap counts
+            # against the comparison group, that it does: a group treated better is never
+            # listed as if worse off.
+            "more": _higher(f),
+            "against_reference": f["worse"] != f["group"],
         }
         if f["sure"] == "not met":
             not_met.append(entry)
@@ -272,6 +277,15 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
     return {"not_met": not_met, "undecided": [g for g in ordered if g["items"]],
             # Groups whose every undecided figure is hidden: named together, in one sentence.
             "undecided_hidden": [g for g in ordered if not g["items"]]}
+
+
+def _higher(f: Mapping[str, Any]) -> bool:
+    """Whether the group's figure is above the comparison group's (by the judge's direction
+    when the figures are not both known)."""
+    gv, rv = f.get("group_value"), f.get("reference_value")
+    if gv is not None and rv is not None and gv != rv:
+        return bool(gv > rv)
+    return (f["worse"] == f["group"]) == bool(f.get("worse_is_higher", True))
 
 
 def _hidden(facts: PublicFacts, attr: str | None, groups: tuple[Any, Any], metric: str) -> bool:

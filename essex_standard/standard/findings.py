@@ -61,19 +61,29 @@ def direction(metric: str, statistic: str, value: float | None, group: str,
     return (group if group_higher else reference), f"higher {words}"
 
 
+def worse_is_higher(metric: str) -> bool:
+    """Whether the worse-off group is the one with the higher figure (an error rate, or the
+    group flagged more often), rather than the lower (a rate where higher is better)."""
+    return metric not in HIGHER_IS_BETTER
+
+
 def could_be_none(statistic: str, interval: list[float] | None, worse: str | None,
-                  group: str) -> bool:
-    """Whether the gap's interval reaches "no gap" (0, or 1 for a ratio) on the side away
-    from the worse-off group: the gap could be none, or even go the other way.
+                  group: str, higher: bool = True) -> bool:
+    """Whether the gap's interval (group against reference) reaches "no gap" (0, or 1 for a
+    ratio) on the side away from the worse-off group: the gap could be none, or even go the
+    other way.  ``higher``: whether the worse-off group has the higher figure.
 
     >>> could_be_none("difference", [0.02, 0.2], "B", "B"), could_be_none("ratio", [0.7, 1.1],
     ...                                                                  "A", "B")
     (False, True)
+    >>> could_be_none("difference", [-0.2, -0.02], "B", "B", higher=False)
+    False
     """
     if interval is None or worse is None:
         return True
     centre = 1.0 if statistic == "ratio" else 0.0
-    return interval[0] <= centre if worse == group else interval[1] >= centre
+    group_above = (worse == group) == higher  # the gap counts against the worse when > centre
+    return interval[0] <= centre if group_above else interval[1] >= centre
 
 
 def finding(j: Judged) -> dict[str, Any]:
@@ -98,8 +108,10 @@ def finding(j: Judged) -> dict[str, Any]:
         "reference_value": ref_rate,
         "value": u.value if u.value is None or math.isfinite(u.value) else None,
         "interval": interval,
-        "could_be_none": could_be_none(m.statistic, interval, worse, str(u.group))
+        "could_be_none": could_be_none(m.statistic, interval, worse, str(u.group),
+                                       worse_is_higher(u.metric))
         if u.reference_group is not None else None,
+        "worse_is_higher": worse_is_higher(u.metric),
         "level": j.level,
         "sure": SURE.get(j.verdict or INSUFFICIENT, "undecided"),
     }
