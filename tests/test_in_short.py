@@ -109,3 +109,11 @@ def test_the_figures_are_the_judges(compas):
 
 def test_and_list_reads_like_english():
     assert and_list(["a", "b", "c"]) == "a, b and c"
+
+
+def test_setting_a_limit_the_standard_leaves_open_is_not_changing_it(csc_result):
+    text = visible(render_public_html(csc_result))
+    short = text[text.index("What we found."):text.index("What the model is for")]
+    # The example's config declares R1's threshold, which the Standard leaves to the owner.
+    assert "We set one limit that the Standard leaves to us" in short
+    assert "changed" not in short

@@ -70,3 +70,25 @@ def worse_off(doc: Mapping[str, Any], not_met: list[Mapping[str, Any]]) -> list[
 def headlines(not_met: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The gap the judge marked worst in each criterion, when its figures can be shown."""
     return [f for f in not_met if f.get("worst") and not f.get("hidden")]
+
+
+def override_phrase(overrides: list[Mapping[str, Any]]) -> str | None:
+    """What the owner did to the Standard's limits, in a phrase: *set* a limit the Standard
+    leaves to them is not *changed* one.
+
+    >>> override_phrase([{"default_known": True, "default": None}])
+    'We set one limit that the Standard leaves to us'
+    >>> override_phrase([{"default_known": True, "default": 0.1}, {"default_known": False}])
+    'We changed two of its limits'
+    """
+    if not overrides:
+        return None
+    set_ = sum(1 for o in overrides if o.get("default_known") and o.get("default") is None)
+    changed = len(overrides) - set_
+    parts = []
+    if set_:
+        parts.append(f"set {number_words(set_)} limit{'s' if set_ != 1 else ''} that the "
+                     f"Standard leaves to us")
+    if changed:
+        parts.append(f"changed {number_words(changed)} of its limits")
+    return "We " + " and ".join(parts)

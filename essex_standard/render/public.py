@@ -17,7 +17,7 @@ from .charts import Bar, bar_chart
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
 from .findings import public_findings, public_unexamined
 from .html import environment
-from .in_short import headlines, number_words, worse_off
+from .in_short import headlines, number_words, override_phrase, worse_off
 from .rules import current_why, override_sentence, overrides, plain_rule
 
 VERDICT_WORDS = {
@@ -235,6 +235,7 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "verdict": verdict_info(doc.get("standard")),
         "problems": problems(doc),
         "overrides": [dict(o, sentence=override_sentence(o)) for o in overrides(doc)],
+        "override_phrase": override_phrase(overrides(doc)),
         "tradeoff": tradeoff(doc),
         "privacy": facts.disclosure,
         "privacy_rule": convention_text(facts.disclosure.settings),
