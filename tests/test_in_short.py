@@ -113,7 +113,8 @@ def test_and_list_reads_like_english():
 
 def test_setting_a_limit_the_standard_leaves_open_is_not_changing_it(csc_result):
     text = visible(render_public_html(csc_result))
-    short = text[text.index("What we found."):text.index("What the model is for")]
+    start = text.index("What we found.")
+    short = text[start:text.index("What the model is for", start)]
     # The example's config declares R1's threshold, which the Standard leaves to the owner.
     assert "We set one limit that the Standard leaves to us" in short
     assert "changed" not in short
