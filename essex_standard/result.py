@@ -20,7 +20,9 @@ from .resources import schema_path
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.3.0"  # 1.1: calibration, drift, over_time; 1.2: floats, versions; 1.3: rule
+SCHEMA_VERSION = "1.4.0"  # 1.1: calibration, drift, over_time; 1.2: floats, versions; 1.3: rule;
+# 1.4: the Standard's words (criteria[].rule, .words), standard.drift, findings' worst and
+# could_be_none; drift figures carry no labels (the judge labels them)
 SCHEMA_FILE = "results.schema.json"
 
 #: Significant digits kept for every number in ``results.json``.  Floating-point results can
