@@ -54,11 +54,12 @@ class DriftOptions:
     """``drift:`` in audit.yaml (every key optional).
 
     ``features``: columns to compare (default: the model's features, ``estimator.features``).
-    ``bins``: reference-quantile bins for numbers (default 10).  ``psi_thresholds``: [moderate,
-    major] (default [0.1, 0.25]).  ``alpha``: false discovery rate for the Benjamini-Hochberg
-    q-values (default 0.05).  ``by_group``: also measure drift within each protected group and
-    each intersection (default true).  ``psi_empty_bin``: ``half_count`` (default) or
-    ``epsilon`` (Evidently's convention), how PSI treats a bin empty on one side (:func:`psi`).
+    ``bins``: reference-quantile bins for numbers (default 10).  ``psi_thresholds``: read for
+    compatibility but no longer used: the Standard's PSI criterion (R3) holds the limit.
+    ``alpha``: false discovery rate for the Benjamini-Hochberg q-values (default 0.05).
+    ``by_group``: also measure drift within each protected group and each intersection
+    (default true).  ``psi_empty_bin``: ``half_count`` (default) or ``epsilon`` (Evidently's
+    convention), how PSI treats a bin empty on one side (:func:`psi`).
     """
 
     features: tuple[str, ...] | None = None
