@@ -149,3 +149,18 @@ def test_the_audit_warns_about_a_criterion_without_words(measured, tmp_path):
     section = judge_stage(doc, cfg)
     assert any("C1" in n and "'rule'" in n for n in doc["notes"])
     assert next(c for c in section["criteria"] if c["id"] == "C1")["rule"] is None
+
+
+def test_no_bundled_title_or_why_states_a_threshold_in_words():
+    """A title or reason that says "four-fifths" or "10 percentage points" would contradict an
+    owner's override; the limit lives in the threshold and is stated by the rule."""
+    from essex_standard.standard import load_standard
+    from essex_standard.standard.wording import threshold_words
+
+    for c in load_standard().measured:
+        assert c.measure is not None
+        said = [w for w in threshold_words(c.measure.threshold).values() if w != "none"]
+        for text in (c.title, c.why):
+            assert "fifths" not in text and "{" not in text, c.id
+            for w in said:
+                assert not re.search(rf"(?<![\d.]){re.escape(w)}(?![\d])", text), (c.id, w)
