@@ -20,7 +20,9 @@ from .resources import schema_path
 if TYPE_CHECKING:
     import pandas as pd
 
-#: 1.1: calibration, drift, over_time; 1.2: floats, versions; 1.3: rule; 1.4: data.engine
+#: 1.1: calibration, drift, over_time; 1.2: floats, versions; 1.3: rule; 1.4: data.engine, the
+#: Standard's words (criteria[].rule, .words), standard.drift, findings' worst and could_be_none,
+#: drift figures without labels (the judge labels them), disclosure, decision, changes
 SCHEMA_VERSION = "1.4.0"
 SCHEMA_FILE = "results.schema.json"
 

@@ -62,7 +62,10 @@ def test_psi_of_a_shifted_normal_matches_the_hand_computation(drift_doc):
     entry = doc["drift"]["features"]["x"]
     assert entry["psi"] == pytest.approx(by_hand, abs=1e-12)
     assert entry["psi"] > 0.2  # a half-SD shift is a large PSI
-    assert entry["verdict"] in ("moderate shift", "major shift")
+    # Measurement labels nothing; the judge reads the PSI against the Standard's limit (R3).
+    assert "verdict" not in entry
+    assert doc["standard"]["drift"]["features"]["x"] == (
+        "beyond" if entry["psi"] > 0.25 else "within")
 
 
 def test_psi_of_two_known_histograms():
@@ -149,7 +152,8 @@ def test_a_group_that_vanished_from_the_audited_data_is_reported(drift_doc):
     c = doc["drift"]["by_group"]["group"]["groups"]["C"]
     assert c["status"].startswith("vanished") and c["n_current"] == 0
     assert c["n_reference"] == (ref.group == "C").sum()
-    assert c["features"]["x"]["psi"] is None and c["features"]["x"]["verdict"] == "not assessed"
+    assert c["features"]["x"]["psi"] is None
+    assert doc["standard"]["drift"]["by_group"]["group"]["C"]["features"]["x"] is None
     mix = doc["drift"]["group_mix"]["group"]["groups"]["C"]
     assert mix["current_share"] == 0 and mix["difference"]["q_value"] < 0.05
 
@@ -236,7 +240,7 @@ def test_the_bundled_example_has_every_section_at_its_documented_path(csc_result
     assert doc["calibration"]["overall"]["metrics"]["calibration_slope"]["ci"] is not None
     d = doc["drift"]
     assert d["reference"]["rows"] == 20_000 and d["score"]["psi"] < 0.01
-    assert all(e["verdict"] == "stable" for e in d["features"].values())
+    assert set(doc["standard"]["drift"]["features"].values()) == {"within"}
     assert [w["label"] for w in doc["over_time"]["windows"]] == [
         "2024Q1", "2024Q2", "2024Q3", "2024Q4"]
     assert any(i["role"] == "reference" for i in doc["inputs"])
@@ -254,25 +258,20 @@ def test_each_groups_share_change_has_an_interval_and_an_adjusted_verdict(drift_
     assert a["value"] == pytest.approx((n_a_cur / len(cur)) / (n_a_ref / len(ref)))
     assert a["ci"] == pytest.approx([float(v) for v in mover_ratio(n_a_cur, len(cur), n_a_ref,
                                                                    len(ref))])
-    shares = doc["drift"]["settings"]["group_shares"]
-    assert shares["comparisons"] == 3 and shares["level"] == pytest.approx(1 - 0.05 / 3)
-    assert a["adjusted_level"] == pytest.approx(1 - 0.05 / 3)
-    # C vanished (share ratio 0): a shift. A and B went from a third to a half (ratio ≈ 1.5,
-    # on the line): not decided either way.
-    assert mix["C"]["share_change"]["verdict"] == "shifted"
-    assert {mix[g]["share_change"]["verdict"] for g in "AB"} == {"insufficient evidence"}
-    assert [s["group"] for s in doc["drift"]["summary"]["share_shifts"]] == ["C"]
+    # Measurement labels nothing: the judge (R7) decides. C vanished (share ratio 0): a shift.
+    # A and B went from a third to a half (ratio ≈ 1.5, on the line): not decided either way.
+    assert all("verdict" not in g["share_change"] for g in mix.values())
     r7 = next(c for c in doc["standard"]["criteria"] if c["id"] == "R7")
     assert r7["verdict"] == "not met"
-    assert [(g["attribute"], g["group"]) for g in r7["evidence"]["groups"]
-            if g["verdict"] == "not met"] == [("group", "C")]
+    verdicts = {g["group"]: g["verdict"] for g in r7["evidence"]["groups"]}
+    assert verdicts == {"A": "insufficient evidence", "B": "insufficient evidence",
+                        "C": "not met"}
 
 
 def test_the_training_period_example_has_no_share_shift(csc_result):
     d = csc_result.doc["drift"]
-    verdicts = {g["share_change"]["verdict"] for mix in d["group_mix"].values()
-                for g in mix["groups"].values()}
-    assert "shifted" not in verdicts and d["summary"]["share_shifts"] == []
+    assert all("verdict" not in g["share_change"] for mix in d["group_mix"].values()
+               for g in mix["groups"].values())
     r7 = next(c for c in csc_result.doc["standard"]["criteria"] if c["id"] == "R7")
     assert r7["verdict"] == "met"
 
@@ -286,10 +285,8 @@ def test_the_drifted_example_flags_the_other_ethnic_groups_share():
     d = doc["drift"]
     other = d["group_mix"]["ethnicity"]["groups"]["Other ethnic group"]
     assert other["share_change"]["value"] == pytest.approx(4.2, abs=0.1)
-    assert other["share_change"]["verdict"] == "shifted"
-    assert d["group_mix"]["ethnicity"]["verdict"] == "stable"  # the PSI of the whole mix
-    assert [(s["attribute"], s["group"]) for s in d["summary"]["share_shifts"]] == [
-        ("ethnicity", "Other ethnic group")]
+    # The PSI of the whole mix is within R3's limit though one group's share quadrupled.
+    assert doc["standard"]["drift"]["group_mix"]["ethnicity"] == "within"
     r7 = next(c for c in doc["standard"]["criteria"] if c["id"] == "R7")
     assert r7["verdict"] == "not met"
     bad = [g for g in r7["evidence"]["groups"] if g["verdict"] == "not met"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -239,16 +240,21 @@ def test_report_command_on_a_missing_file_exits_2(tmp_path):
 
 
 def _with_f2_override(result, threshold=0.2):
-    """The CSC results as if the config said ``standard: {overrides: {F2: {threshold: ...}}}``
-    (what the judge writes: the override, and the criterion's evidence judged by it)."""
+    """The CSC results as if the config said ``standard: {overrides: {F2: {threshold: ...}}}``:
+    re-judged with the override, so every sentence the judge writes states it."""
     from essex_standard.result import AuditResult
+    from essex_standard.standard import load_attestations, load_standard
+    from essex_standard.standard.judge import judge
+    from essex_standard.standard.model import with_overrides
 
     doc = json.loads(result.to_json())
-    std = doc["standard"]
-    std["overrides"] = {**(std.get("overrides") or {}), "F2": {"threshold": threshold}}
-    f2 = next(c for c in std["criteria"] if c["id"] == "F2")
-    f2["evidence"]["threshold"] = threshold
-    f2["evidence"]["rule"] = f"difference within ±{threshold} of the reference group's"
+    given = {k: {"threshold": v["threshold"]}
+             for k, v in (doc["standard"].get("overrides") or {}).items()}
+    standard = with_overrides(load_standard(), {**given, "F2": {"threshold": threshold}})
+    attestations = load_attestations(
+        Path(__file__).resolve().parent.parent / "examples" / "childrens-social-care"
+        / "attestations.yaml", standard)
+    doc["standard"] = judge(doc, standard, attestations)
     return AuditResult(doc)
 
 
@@ -308,7 +314,11 @@ def test_public_cover_is_plain_and_names_the_characteristic(csc_result, compas_r
     assert sum(parts) == int(sentence.group(1)) == 20
     assert not re.search(r"\d+ more", sentence.group(0))
     text = visible_text(html)
-    assert re.search(r"Who it affects\.\s+age band 0-4 and 16-17", text)
+    # Who a check affects: the worse-off groups of the gaps the judge found (the group flagged
+    # more for F1; for F2 the group missed or wrongly flagged more, here White for ethnicity),
+    # never a group the model treats better.
+    assert re.search(r"Who it affects\.\s+age band 10-15; ethnicity Black", text)
+    assert re.search(r"Who it affects\.\s+age band 10-15, 0-4 and 16-17; ethnicity White", text)
     compas = visible_text(render_public_html(compas_result))
     assert "that outcome" not in compas and "outcome the model looks for" not in compas
     assert "Of every 100 people who did not have the outcome the model predicts" in compas
@@ -457,20 +467,13 @@ def test_every_not_met_criterion_says_who_it_affects(csc_later_result):
 
 
 def test_every_rule_of_the_standard_has_plain_words():
-    from essex_standard.render.rules import plain_rule
     from essex_standard.standard import load_standard
+    from essex_standard.standard.configured import wording_notes
 
-    for c in load_standard(None).criteria:
-        m = c.measure
-        if m is None:
-            continue
-        ev = {"metric": m.metrics[0] if len(m.metrics) == 1 else list(m.metrics) or m.path,
-              "statistic": m.statistic, "comparison": m.comparison,
-              "threshold": list(m.threshold) if isinstance(m.threshold, tuple)
-              else m.threshold if m.threshold is not None else 0.5,
-              "rule": m.describe()}
-        text = plain_rule(ev, "flagged", "families")
-        assert "figure called" not in text and m.describe() not in text, (c.id, text)
+    standard = load_standard(None)
+    assert wording_notes(standard) == []
+    for c in standard.measured:
+        assert c.rule and c.measure is not None and c.measure.describe() not in c.rule, c.id
 
 
 @pytest.mark.slow

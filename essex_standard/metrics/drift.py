@@ -42,12 +42,6 @@ EMPTY_BIN_RULES = ("half_count", "epsilon")
 #: Evidently's share for an empty bin (``get_binned_data``, ``feel_zeroes=True``).
 EVIDENTLY_EPSILON = 0.0001
 
-PSI_ORIGIN = (
-    "a rule of thumb from credit-scorecard monitoring (e.g. Siddiqi 2006), not a statistical "
-    "result; set 'drift.psi_thresholds' to change them"
-)
-
-
 PSI_EMPTY_BIN = {
     "half_count": "a bin empty on one side counts as half a person (0.5/n of that side's "
                   "rows), so PSI of a truly empty bin grows slowly with n",
@@ -61,11 +55,12 @@ class DriftOptions:
     """``drift:`` in audit.yaml (every key optional).
 
     ``features``: columns to compare (default: the model's features, ``estimator.features``).
-    ``bins``: reference-quantile bins for numbers (default 10).  ``psi_thresholds``: [moderate,
-    major] (default [0.1, 0.25]).  ``alpha``: false discovery rate for the Benjamini-Hochberg
-    q-values (default 0.05).  ``by_group``: also measure drift within each protected group and
-    each intersection (default true).  ``psi_empty_bin``: ``half_count`` (default) or
-    ``epsilon`` (Evidently's convention), how PSI treats a bin empty on one side (:func:`psi`).
+    ``bins``: reference-quantile bins for numbers (default 10).  ``psi_thresholds``: read for
+    compatibility but no longer used: the Standard's PSI criterion (R3) holds the limit.
+    ``alpha``: false discovery rate for the Benjamini-Hochberg q-values (default 0.05).
+    ``by_group``: also measure drift within each protected group and each intersection
+    (default true).  ``psi_empty_bin``: ``half_count`` (default) or ``epsilon`` (Evidently's
+    convention), how PSI treats a bin empty on one side (:func:`psi`).
     """
 
     features: tuple[str, ...] | None = None
@@ -400,22 +395,6 @@ class _Tests:
         return len(self.entries)
 
 
-def verdict(entry: dict[str, Any], opts: DriftOptions, min_n: int) -> str:
-    """``major shift`` / ``moderate shift`` need both the PSI threshold and ``q < alpha``:
-    the effect size must matter and not be noise."""
-    if entry.get("psi") is None:
-        return "not assessed"
-    if min(entry["n_reference"], entry["n_current"]) < min_n:
-        return "insufficient evidence"
-    q = entry.get("q_value")
-    significant = q is not None and q < opts.alpha
-    if entry["psi"] >= opts.psi_major and significant:
-        return "major shift"
-    if entry["psi"] >= opts.psi_moderate and significant:
-        return "moderate shift"
-    return "stable"
-
-
 @dataclass
 class _Inputs:
     ref: ReferenceData
@@ -532,10 +511,6 @@ def _group_mix(groups: AlignedGroups, tests: _Tests, level: float,
     return out
 
 
-#: A group's share of the population "shifted" when it changed by more than this factor.
-SHARE_FACTOR = 1.5
-
-
 def share_change(x_r: int, n_r: int, x_c: int, n_c: int, level: float) -> dict[str, Any]:
     """A group's share now ÷ its share in the reference data, with a MOVER-R interval.
 
@@ -556,41 +531,6 @@ def share_change(x_r: int, n_r: int, x_c: int, n_c: int, level: float) -> dict[s
     out["value"] = (x_c / n_c) / (x_r / n_r)
     out["ci"] = [float(lo), float(hi)] if np.isfinite(hi) else [float(lo), None]
     return out
-
-
-def share_verdicts(mixes: list[dict[str, Any]], level: float, min_n: int) -> int:
-    """Judge every group's share ratio against [1/SHARE_FACTOR, SHARE_FACTOR] with its
-    Bonferroni-adjusted interval (one family: every group of every protected column).
-
-    **shifted** when the whole adjusted interval is outside the band, **stable** when it is
-    inside, **insufficient evidence** when it straddles a limit or the group has fewer than
-    ``min_n`` rows in both data sets, **not assessed** when the ratio is undefined.
-    """
-    entries = [g["share_change"] for mix in mixes for g in mix["groups"].values()]
-    judged = [e for e in entries if e["value"] is not None and e["n"] >= min_n]
-    m = max(len(judged), 1)
-    adjusted = 1 - (1 - level) / m
-    band = (1 / SHARE_FACTOR, SHARE_FACTOR)
-    for e in entries:
-        if e["value"] is None:
-            e["verdict"] = "not assessed"
-            continue
-        if e["n"] < min_n:
-            e["verdict"] = "insufficient evidence"
-            e["verdict_reason"] = f"only {e['n']} rows in the group (minimum {min_n})"
-            continue
-        lo, hi = mover_ratio(e["numerator"], e["denominator"], e["reference_numerator"],
-                             e["reference_denominator"], adjusted)
-        lo, hi = float(lo), float(hi)
-        e["adjusted_level"] = adjusted
-        e["adjusted_ci"] = [lo, hi if np.isfinite(hi) else None]
-        if lo > band[1] or hi < band[0]:
-            e["verdict"] = "shifted"
-        elif band[0] <= lo and hi <= band[1]:
-            e["verdict"] = "stable"
-        else:
-            e["verdict"] = "insufficient evidence"
-    return len(judged)
 
 
 def _missingness(
@@ -717,7 +657,6 @@ def measure_drift(
     section["group_mix"] = {g.name: _group_mix(main_of[g.name], tests, cfg.confidence_level,
                                                    opts.psi_empty_bin, ref_w_main, cur_w_main)
                             for g in aligned}
-    n_shares = share_verdicts(list(section["group_mix"].values()), cfg.confidence_level, min_n)
     section["missingness"] = {
         g.name: {"groups": _missingness(hists_by_attr[g.name], g, tests, cfg.confidence_level)}
         for g in aligned
@@ -726,14 +665,9 @@ def measure_drift(
     n_inter = inter_tests.adjust()
     if by_intersection:
         section["by_intersection"] = by_intersection
-    _apply_verdicts(section, opts, min_n)
+    # No figure here is labelled: the Standard judges them (its PSI and share criteria) and
+    # writes which are beyond its limits into the standard section (standard/shifts.py).
     section["settings"] = _settings(opts, features, n_tests)
-    section["settings"]["group_shares"] = {
-        "factor": SHARE_FACTOR, "method": "Bonferroni", "comparisons": n_shares,
-        "level": 1 - (1 - cfg.confidence_level) / max(n_shares, 1),
-        "rule": f"a group's share ratio (now ÷ reference) is 'shifted' when its whole "
-                f"adjusted interval is above {SHARE_FACTOR:g} or below 1/{SHARE_FACTOR:g}, "
-                "'stable' when wholly between them, otherwise 'insufficient evidence'"}
     if by_intersection:
         section["settings"]["intersections"] = {
             "method": "Benjamini-Hochberg", "alpha": opts.alpha, "tests": n_inter,
@@ -766,35 +700,14 @@ def _within(groups: AlignedGroups, hists: dict[str, FeatureHistogram],
     return entries
 
 
-def _apply_verdicts(section: dict[str, Any], opts: DriftOptions, min_n: int) -> None:
-    for entry in section["features"].values():
-        entry["verdict"] = verdict(entry, opts, min_n)
-    if section["score"].get("psi") is not None:
-        section["score"]["verdict"] = verdict(section["score"], opts, min_n)
-    for mix in section["group_mix"].values():
-        mix["verdict"] = verdict(mix, opts, min_n)
-    blocks = [*section["by_group"].values(), *section.get("by_intersection", {}).values()]
-    for attr in blocks:
-        for e in attr["groups"].values():
-            for entry in e["features"].values():
-                entry["verdict"] = verdict(entry, opts, min_n)
-            if "score" in e:
-                e["score"]["verdict"] = verdict(e["score"], opts, min_n)
-
-
 def _settings(opts: DriftOptions, features: list[str], n_tests: int) -> dict[str, Any]:
     return {
         "features": features,
         "bins": opts.bins,
         "binning": "numbers: reference quantiles (plus a missing bin); categories: reference "
                    "categories, an unseen bin and a missing bin",
-        "psi_thresholds": {"moderate": opts.psi_moderate, "major": opts.psi_major,
-                           "origin": PSI_ORIGIN},
         "psi_empty_bin": {"rule": opts.psi_empty_bin, "description": PSI_EMPTY_BIN[
             opts.psi_empty_bin]},
-        "verdict_rule": "A shift needs both the PSI threshold and a Benjamini-Hochberg q-value "
-                        "below alpha; groups smaller than min_group_size on either side are "
-                        "'insufficient evidence'.",
         "multiple_testing": {"method": "Benjamini-Hochberg", "alpha": opts.alpha,
                              "tests": n_tests,
                              "family": "every p-value in this drift section"},
@@ -804,36 +717,8 @@ def _settings(opts: DriftOptions, features: list[str], n_tests: int) -> dict[str
 
 
 def _summary(section: dict[str, Any]) -> dict[str, Any]:
-    shifted = sorted(f for f, e in section["features"].items()
-                     if e.get("verdict") in ("moderate shift", "major shift"))
+    """The largest PSI among the features (a figure, not a verdict)."""
     worst = max(section["features"].items(), key=lambda kv: kv[1].get("psi") or 0.0,
                 default=(None, {}))
-    out = {
-        "features_shifted": shifted,
-        "group_shifts": _shifts(section["by_group"]),
-        "share_shifts": [
-            {"attribute": attr, "group": label, "share_ratio": g["share_change"]["value"],
-             "reference_share": g["reference_share"], "current_share": g["current_share"]}
-            for attr, mix in section["group_mix"].items() for label, g in mix["groups"].items()
-            if g["share_change"].get("verdict") == "shifted"],
-        "largest_psi": {"feature": worst[0], "psi": worst[1].get("psi")} if worst[0] else None,
-    }
-    if "by_intersection" in section:
-        out["intersection_shifts"] = _shifts(section["by_intersection"])
-    return out
-
-
-def _shifts(blocks: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every feature (or score) with a moderate or major shift within a group."""
-    found = []
-    for attr, block in blocks.items():
-        for label, e in block["groups"].items():
-            for f, entry in e["features"].items():
-                if entry.get("verdict") in ("moderate shift", "major shift"):
-                    found.append({"attribute": attr, "group": label, "feature": f,
-                                  "psi": entry["psi"], "verdict": entry["verdict"]})
-            s = e.get("score", {})
-            if s.get("verdict") in ("moderate shift", "major shift"):
-                found.append({"attribute": attr, "group": label, "feature": "score",
-                              "psi": s["psi"], "verdict": s["verdict"]})
-    return found
+    return {"largest_psi": {"feature": worst[0], "psi": worst[1].get("psi")}
+            if worst[0] else None}

@@ -111,7 +111,8 @@ def _findings_text(facts: PublicFacts) -> list[str]:
         out.append(f"Not met: {who}: {f['worse_value']}{of} were {f['what']}, against "
                    f"{f['other_value']} in 100 for {f['other']} ({gap}).")
     if found["undecided"]:
-        names = "; ".join(_who(str(g["group"]), g["label"]) for g in found["undecided"])
+        names = "; ".join(f"{_who(str(g['group']), g['label'])} against {g['reference']}"
+                          for g in found["undecided"])
         out.append("Undecided (too few people to tell whether the gap breaks the Standard's "
                    f"limit): {names}.")
     for u in public_unexamined(doc, facts):

@@ -153,7 +153,7 @@ def shift_chart(chart_id: str, rows: Sequence[Mapping[str, Any]], margin: float 
     >>> 'role="img"' in svg and "A" in svg
     True
     """
-    margin = margin or 0.05
+    margin = float(margin) if margin is not None else 0.0  # no Standard criterion: no band
     label_w, right, row, top = 250, 20, 18, 24
     height = top + row * len(rows) + 30
     plot = width - label_w - right
@@ -313,117 +313,146 @@ def _criterion(doc: Mapping[str, Any], match) -> Mapping[str, Any] | None:
     return None
 
 
-def _threshold(c: Mapping[str, Any] | None, default: float) -> float:
-    t = ((c or {}).get("evidence") or {}).get("threshold")
-    return float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else default
+def _threshold(c: Mapping[str, Any] | None) -> Any:
+    """The threshold the judge applied for a criterion (shown, never compared here)."""
+    return ((c or {}).get("evidence") or {}).get("threshold")
 
 
-def calibration_view(doc: Mapping[str, Any], alpha: float = 0.05) -> dict[str, Any]:
-    """Which groups the calibration section shows a reliability diagram for, and why.
+def _verdicts(c: Mapping[str, Any] | None) -> dict[tuple[str, str], str]:
+    """(attribute, group) → the judge's verdict on that group (the worst of its comparisons);
+    a group the judge could not judge is *insufficient evidence*."""
+    rank = {"not met": 0, "insufficient evidence": 1, "met": 2}
+    out: dict[tuple[str, str], str] = {}
+    ev = (c or {}).get("evidence") or {}
+    for g in ev.get("groups") or []:
+        key, v = (str(g.get("attribute")), str(g.get("group"))), str(g.get("verdict"))
+        if key not in out or rank.get(v, 3) < rank.get(out[key], 3):
+            out[key] = v
+    for g in ev.get("not_assessable") or []:
+        out.setdefault((str(g.get("attribute")), str(g.get("group"))), "insufficient evidence")
+    return out
 
-    The threshold is the Standard's for the expected calibration error within groups (F3 in
-    the Essex Standard; 0.05 when no Standard was applied).  A group is **flagged** when that
-    criterion is not met for it or its ECE interval lies wholly above the threshold, and
-    **near the threshold** when its ECE is larger than chance alone gives (consistency test
-    ``p < alpha``) and its interval reaches the threshold.  Every other group's calibration is
-    consistent with the threshold or with noise, and its figures are in the table only.
+
+#: A group's verdict as the technical report tags it: only what the judge decided.
+FOCUS = {"not met": "not met", "insufficient evidence": "undecided"}
+CAL_RESERVED = ("available", "probability", "reason", "settings", "overall", "tradeoff")
+
+
+def calibration_view(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The prepared context of the calibration section: every group's table row with the
+    judge's verdict on it (the Standard's criterion on the expected calibration error within
+    groups, F3 in the Essex Standard), the groups the judge found *not met* (each gets a
+    reliability diagram) and the reliability tables to list.  Nothing is compared with a
+    threshold here: a group is tagged only by the judge's verdict.
     """
     crit = _criterion(doc, lambda ev: ev.get("source") == "calibration"
                       and ev.get("metric") == "expected_calibration_error")
-    threshold = _threshold(crit, 0.05)
-    verdicts: dict[tuple[str, str], str] = {}
-    for g in ((crit or {}).get("evidence") or {}).get("groups") or []:
-        verdicts[(str(g.get("attribute")), str(g.get("group")))] = str(g.get("verdict"))
-    for g in ((crit or {}).get("evidence") or {}).get("not_assessable") or []:
-        verdicts.setdefault((str(g.get("attribute")), str(g.get("group"))),
-                            "insufficient evidence")
-    status: dict[str, dict[str, dict[str, Any]]] = {}
+    verdicts = _verdicts(crit)
     cal = doc.get("calibration") or {}
-    for attr, block in cal.items():
-        if not isinstance(block, Mapping) or "groups" not in block:
-            continue
+    blocks = [(attr, block) for attr, block in cal.items()
+              if attr not in CAL_RESERVED and isinstance(block, Mapping) and "groups" in block]
+    status: dict[str, dict[str, dict[str, Any]]] = {}
+    diagrams = []
+    for attr, block in blocks:
         status[attr] = {}
         for label, g in block["groups"].items():
-            ece = (g.get("metrics") or {}).get("expected_calibration_error") or {}
             verdict = verdicts.get((attr, label)) if crit else None
-            ci, p = ece.get("ci"), ece.get("p_value")
-            why = None
-            if verdict == "not met" or (ci and ci[0] > threshold):
-                why = "flagged"
-            elif ci and p is not None and p < alpha and ci[1] >= threshold:
-                why = "near the threshold"
-            status[attr][label] = {"verdict": verdict, "focus": why}
-    return {"threshold": threshold, "criterion": (crit or {}).get("id"), "status": status,
-            "alpha": alpha}
+            focus = FOCUS.get(verdict or "")
+            status[attr][label] = {"verdict": verdict, "focus": focus}
+            if focus == "not met" and g.get("n", 0) > 0:
+                diagrams.append((attr, label, g))
+    singles = [(a, b) for a, b in blocks if b.get("kind") == "attribute"]
+    inters = [(a, b) for a, b in blocks if b.get("kind") != "attribute"]
+    undecided = sum(st["focus"] == "undecided" for block in status.values()
+                    for st in block.values())
+    overall = (cal.get("overall") or {}).get("reliability") or []
+    return {"threshold": _threshold(crit), "criterion": (crit or {}).get("id"),
+            "status": status, "diagrams": diagrams, "undecided": undecided,
+            "attributes": [(a, b) for a, b in blocks if b.get("kind") == "attribute"],
+            "sections": [(title, group) for title, group in
+                         (("Protected characteristics", singles), ("Intersections", inters))
+                         if group],
+            "tables": [("Everyone", overall)] + [(f"{attr} = {label}", g.get("reliability"))
+                                                 for attr, label, g in diagrams]}
 
 
-def _significant(d: Mapping[str, Any] | None, alpha: float, margin: float,
-                 overall: float | None = None) -> bool:
-    """``q < alpha`` and a change of at least ``margin`` — beyond everyone's change, if given."""
-    if not d or d.get("value") is None or d.get("q_value") is None:
-        return False
-    return d["q_value"] < alpha and abs(d["value"] - (overall or 0.0)) >= margin
+def _drift_criteria(doc: Mapping[str, Any], part: str) -> Mapping[str, Any] | None:
+    return _criterion(doc, lambda ev: str(ev.get("path") or "").startswith("drift.")
+                      and part in str(ev.get("path") or ""))
 
 
 def drift_view(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """The groups where something moved between the reference and the audited data.
+    """The prepared context of the drift section, from the judge's words only.
 
-    A group moved when a feature or its score has a moderate or major shift within it; when its
-    calibration-in-the-large changed by at least the margin (the Standard's for calibration
-    drift, R5 in the Essex Standard; 0.05 otherwise) with ``q < alpha``; when its flag rate or
-    base rate changed by at least the margin more than everyone's did (a change shared by all
-    groups is shown once, for everyone), with ``q < alpha``; or when it is new or vanished.
-    Rate changes of a group below the minimum size on either side are not counted.
-    Protected columns first, then intersections.
+    Which PSI is beyond the limit comes from ``standard.drift`` (:mod:`~essex_standard.
+    standard.shifts`: the Standard's own PSI criterion, R3 in the Essex Standard); which group's
+    share moved, and whose calibration drifted, from the verdicts of the criteria on
+    ``drift.group_mix`` (R7) and ``drift.by_group`` (R5).  A group is listed under "drift within
+    groups" when the judge found something *not met* or *undecided* in it, a PSI within it is
+    beyond the limit, or it is new or vanished (a fact).  Renderers tag nothing themselves.
     """
     dr = doc.get("drift") or {}
-    alpha = ((dr.get("settings") or {}).get("multiple_testing") or {}).get("alpha", 0.05)
-    crit = _criterion(doc, lambda ev: "calibration_in_the_large" in str(ev.get("path") or ""))
-    margin = _threshold(crit, 0.05)
-    shifted = ("moderate shift", "major shift")
-    overall = {k: ((dr.get(k) or {}).get("difference") or {}).get("value")
-               for k in ("predicted_rate", "base_rate")}
+    psi = (doc.get("standard") or {}).get("drift") or {}
+    shares_c = _drift_criteria(doc, "share_change")
+    citl_c = _drift_criteria(doc, "calibration_in_the_large")
+    share_v, citl_v = _verdicts(shares_c), _verdicts(citl_c)
+    alpha = ((dr.get("settings") or {}).get("multiple_testing") or {}).get("alpha")
     rows: list[dict[str, Any]] = []
     for source in ("by_group", "by_intersection"):
+        labels = psi.get(source) or {}
         for attr, block in (dr.get(source) or {}).items():
             for label, e in block.get("groups", {}).items():
+                mine = (labels.get(attr) or {}).get(label) or {}
                 feats = [(f, x) for f, x in e.get("features", {}).items()
-                         if x.get("verdict") in shifted]
-                if (e.get("score") or {}).get("verdict") in shifted:
+                         if (mine.get("features") or {}).get(f) == "beyond"]
+                if mine.get("score") == "beyond":
                     feats.append(("score", e["score"]))
-                rates = [k for k in ("predicted_rate", "base_rate")
-                         if _significant((e.get(k) or {}).get("difference"), alpha, margin,
-                                         overall.get(k))]
-                if _significant((e.get("calibration_in_the_large") or {}).get("difference"),
-                                alpha, margin):
-                    rates.append("calibration_in_the_large")
-                if e.get("small"):
-                    rates = []  # too few people on one side: insufficient evidence
-                if feats or rates or e.get("status", "present") != "present":
+                calib = FOCUS.get(citl_v.get((attr, label), ""))
+                if feats or calib or e.get("status", "present") != "present":
                     rows.append({"attribute": attr, "group": label, "entry": e,
-                                 "features": feats, "rates": rates,
+                                 "features": feats, "calibration": calib,
                                  "intersection": source == "by_intersection"})
     items = list((dr.get("features") or {}).items())
+    feature_labels = dict(psi.get("features") or {})
     if (dr.get("score") or {}).get("psi") is not None:
         items.append(("score", dr["score"]))
+        feature_labels["score"] = psi.get("score")
     # Largest PSI first; a feature with no PSI (no rows on one side) last, in its order.
     items.sort(key=lambda kv: -kv[1]["psi"] if kv[1].get("psi") is not None else math.inf)
-    mix_top, mix_rows = {}, {}
+    mix_rows: dict[str, list[tuple[str, Any, str | None]]] = {}
     for attr, mix in (dr.get("group_mix") or {}).items():
-        moved = [(abs(g["difference"]["value"]), label, g) for label, g in mix["groups"].items()
-                 if g["difference"].get("value") is not None]
-        if moved:
-            _, label, g = max(moved, key=lambda t: t[0])
-            mix_top[attr] = (label, g)
-        # The group-mix table shows every group whose share shifted (largest ratio change
-        # first); when none did, the group whose share changed most, with its verdict.
-        shifted_shares = sorted(
-            ((label, g) for label, g in mix["groups"].items()
-             if (g.get("share_change") or {}).get("verdict") == "shifted"),
-            key=lambda t: -abs(math.log(t[1]["share_change"]["value"] or 1e-12)))
-        mix_rows[attr] = shifted_shares or ([mix_top[attr]] if attr in mix_top else [])
-    return {"rows": rows, "alpha": alpha, "margin": margin, "features": items,
-            "mix_top": mix_top, "mix_rows": mix_rows, "criterion": (crit or {}).get("id")}
+        tagged = [(label, g, FOCUS.get(share_v.get((attr, label), "")))
+                  for label, g in mix["groups"].items()]
+        moved = [t for t in tagged if t[2]]
+        # The groups whose share the judge found moved or undecided, largest change first;
+        # when none, the group whose share changed most.
+        moved.sort(key=lambda t: -abs(math.log((t[1].get("share_change") or {})
+                                               .get("value") or 1e-12)))
+        biggest = [t for t in tagged if t[1]["difference"].get("value") is not None]
+        top = max(biggest, key=lambda t: abs(t[1]["difference"]["value"]), default=None)
+        mix_rows[attr] = moved or ([top] if top else [])
+    # The interval that decided each group's share verdict (adjusted over the criterion).
+    share_ci = {(str(g.get("attribute")), str(g.get("group"))): g.get("adjusted_ci") or g.get("ci")
+                for g in ((shares_c or {}).get("evidence") or {}).get("groups") or []}
+    cit = [{"label": f"{r['attribute']}: {r['group']}",
+            "value": r["entry"]["calibration_in_the_large"]["difference"]["value"],
+            "ci": r["entry"]["calibration_in_the_large"]["difference"].get("ci")}
+           for r in rows
+           if ((r["entry"].get("calibration_in_the_large") or {}).get("difference") or {})
+           .get("value") is not None]
+    missing = [(attr, group, f, s)
+               for attr, m in (dr.get("missingness") or {}).items()
+               for group, cols in m.get("groups", {}).items() for f, s in cols.items()
+               if alpha is not None and s["difference"].get("q_value") is not None
+               and s["difference"]["q_value"] < alpha]
+    return {"rows": rows, "alpha": alpha, "features": items, "labels": feature_labels,
+            "psi": psi, "mix_rows": mix_rows, "share_verdicts": share_v,
+            "share_intervals": share_ci,
+            "shares": shares_c, "calibration": citl_c,
+            "citl_margin": _threshold(citl_c), "citl_chart": cit, "missing": missing,
+            "moved_features": [f for f, _ in items if feature_labels.get(f) == "beyond"],
+            "moved_shares": [(attr, label, g) for attr, rows_ in mix_rows.items()
+                             for label, g, tag in rows_ if tag == "not met"]}
 
 
 #: Error rates shown in the over-time chart, in this order, when they were measured.

@@ -142,7 +142,8 @@ class PublicFacts:
                 seen.add(key)
                 fig = self._calibration_figures(*key)
                 if fig is not None:
-                    out.append({"attribute": key[0], "group": key[1], **fig})
+                    out.append({"attribute": key[0], "group": key[1],
+                                "label": attribute_label(self.doc, key[0]), **fig})
         return out
 
     def _calibration_figures(self, attr: str, group: str) -> dict[str, Any] | None:

@@ -25,27 +25,17 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .facts import PublicFacts, attribute_label, per100, words
+from .facts import PublicFacts, attribute_label, per100
 
 #: How sure the judge is, as the reports say it (``sure`` values in results.json).
 SHOWN = ("not met", "undecided")
 
-#: What a higher value of a rate means for the people in the group, in plain words
-#: (``{flagged}`` is the model's own word); "who" names the people the rate is about.
-PLAIN = {
-    "selection_rate": {"what": "{flagged}", "who": ""},
-    "false_positive_rate": {"what": "wrongly {flagged}", "who": "who {no_outcome}"},
-    "false_negative_rate": {"what": "missed", "who": "who {outcome}"},
-}
-
-
-#: What could not be checked for a group, in plain words, by the measure the judge names.
-UNCHECKED = {
-    "selection_rate": "how often the model {flagged} them",
-    "false_positive_rate": "how often the model wrongly {flagged} them",
-    "false_negative_rate": "how often the model missed them",
-    "expected_calibration_error": "whether the model's scores matched what happened to them",
-}
+def measure_words(doc: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(criterion id, metric) → how the report speaks of that measure (``what``, ``who``,
+    ``unchecked``), as the judge filled them from the Standard file's ``words``."""
+    return {(str(c.get("id")), str(metric)): dict(w)
+            for c in (doc.get("standard") or {}).get("criteria", [])
+            for metric, w in (c.get("words") or {}).items() if isinstance(w, Mapping)}
 
 
 def _metrics_of(ev: Mapping[str, Any]) -> list[str]:
@@ -60,7 +50,10 @@ def oriented(f: Mapping[str, Any]) -> dict[str, Any]:
     way).  Ratios are worse-off over other, so always read "times as often"."""
     group, ref = f.get("group"), f.get("reference_group")
     worse = f.get("worse_off")
-    flip = worse is not None and worse == ref and worse != group
+    swap = worse is not None and worse == ref and worse != group
+    # The gap is turned to count against the worse-off group: flipped when that group is the
+    # reference, or when the worse-off figure is the lower one (a rate where higher is better).
+    flip = swap != (not f.get("worse_is_higher", True))
     gv, rv = f.get("group_value"), f.get("reference_value")
     lo, hi = (f.get("interval") or [None, None])[:2]
     value = f.get("value")
@@ -73,10 +66,10 @@ def oriented(f: Mapping[str, Any]) -> dict[str, Any]:
             lo, hi = (None if hi is None else -hi), (None if lo is None else -lo)
             value = None if value is None else -value
     return {
-        "worse": ref if flip else group, "other": group if flip else ref,
-        "worse_value": rv if flip else gv, "other_value": gv if flip else rv,
+        "worse": ref if swap else group, "other": group if swap else ref,
+        "worse_value": rv if swap else gv, "other_value": gv if swap else rv,
         "gap": value, "low": lo, "high": hi, "ratio": ratio,
-        "worse_is_reference": flip,
+        "worse_is_reference": swap,
     }
 
 
@@ -207,15 +200,16 @@ def needed_for(need: Mapping[tuple[str, str, str], int | None], attribute: Any, 
 
 def _public_gap(f: Mapping[str, Any]) -> dict[str, Any]:
     """The gap's interval in whole people per 100 (a difference) or "times as often" (a
-    ratio), in the worse-off group's disfavour; ``none`` when it could be no gap at all."""
+    ratio), in the worse-off group's disfavour; ``none`` when the judge found it could be no
+    gap at all (``could_be_none``)."""
     lo, hi = f.get("low"), f.get("high")
+    none = f.get("could_be_none")
+    none = True if none is None else bool(none)  # results.json from before: say less
     if f.get("ratio"):
         return {"unit": "times", "low": None if lo is None else f"{lo:.1f}",
-                "high": None if hi is None else f"{hi:.1f}",
-                "none": lo is None or lo <= 1.0}
+                "high": None if hi is None else f"{hi:.1f}", "none": none}
     return {"unit": "in 100", "low": None if lo is None else per100(abs(lo)),
-            "high": None if hi is None else per100(hi),
-            "none": lo is None or lo <= 0.0}
+            "high": None if hi is None else per100(hi), "none": none}
 
 
 def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
@@ -223,21 +217,28 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
     """The findings the public report lists: *not met* in full, *undecided* briefly (one
     entry per group, with its measures), disclosure control applied to every figure."""
     need = people_needed(doc)
+    said = measure_words(doc)
     not_met, undecided = [], {}
     for f in judged_findings(doc):
         attr, metric = f["attribute"], f["metric"]
-        plain = PLAIN.get(metric)
+        plain = said.get((f["criterion"], metric))
         hidden = _hidden(facts, attr, (f["group"], f["reference_group"]), metric)
         entry = {
             "criterion": f["criterion"], "attribute": attr, "label": f["label"],
             "worse": f["worse"], "other": f["other"], "metric": metric,
-            "what": (plain["what"] if plain else f["direction"]).format(**w),
-            "who": (plain["who"] if plain else "").format(**w),
+            "what": plain["what"] if plain else f["direction"],
+            "who": (plain or {}).get("who") or "",
             "plain": plain is not None,
             "worse_value": None if hidden else per100(f["worse_value"]),
             "other_value": None if hidden else per100(f["other_value"]),
             "hidden": hidden, "gap": None if hidden else _public_gap(f),
             "not_recorded": f["not_recorded"],
+            "worst": bool(f.get("worst")),
+            # Which way the figures go ("wrongly flagged more often") and, when the gap counts
+            # against the comparison group, that it does: a group treated better is never
+            # listed as if worse off.
+            "more": _higher(f),
+            "against_reference": f["worse"] != f["group"],
         }
         if f["sure"] == "not met":
             not_met.append(entry)
@@ -264,6 +265,11 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
     for group in undecided.values():
         group["needed"] = needed_for(need, group["attribute"], group["group"],
                                      [e["metric"] for e in group["items"] + group["hidden"]])
+        size = getattr(group["n"], "value", None)
+        if group["needed"] is not None and size is not None and group["needed"] <= size:
+            # The plan is for a fair model; a group already that large is undecided because
+            # its gap sits near the limit, not for want of people: say nothing about size.
+            group["needed"] = None
         group.setdefault("hidden", [])
         group.setdefault("items", [])
         group["hidden_what"] = list(dict.fromkeys(e["what"] for e in group["hidden"]))
@@ -271,6 +277,15 @@ def public_findings(doc: Mapping[str, Any], facts: PublicFacts,
     return {"not_met": not_met, "undecided": [g for g in ordered if g["items"]],
             # Groups whose every undecided figure is hidden: named together, in one sentence.
             "undecided_hidden": [g for g in ordered if not g["items"]]}
+
+
+def _higher(f: Mapping[str, Any]) -> bool:
+    """Whether the group's figure is above the comparison group's (by the judge's direction
+    when the figures are not both known)."""
+    gv, rv = f.get("group_value"), f.get("reference_value")
+    if gv is not None and rv is not None and gv != rv:
+        return bool(gv > rv)
+    return (f["worse"] == f["group"]) == bool(f.get("worse_is_higher", True))
 
 
 def _hidden(facts: PublicFacts, attr: str | None, groups: tuple[Any, Any], metric: str) -> bool:
@@ -284,15 +299,17 @@ def _hidden(facts: PublicFacts, attr: str | None, groups: tuple[Any, Any], metri
 def public_unexamined(doc: Mapping[str, Any], facts: PublicFacts) -> list[dict[str, Any]]:
     """:func:`unexamined`, with each group's size through disclosure control and what could
     not be checked in plain words (``what``)."""
-    w = words(doc.get("model") or {})
+    said = measure_words(doc)
     need = people_needed(doc)
     out = []
     for u in unexamined(doc):
         attr, group = u["attribute"], u["group"]
         known = attr in doc.get("fairness", {}) and \
             group in doc["fairness"][attr].get("groups", {})
-        what = [UNCHECKED.get(m, "its " + str(m).replace("_", " ")).format(**w)
-                for m in u["metrics"]]
+        what = []
+        for m in u["metrics"]:
+            found = [said[(c, m)].get("unchecked") for c in u["criteria"] if (c, m) in said]
+            what.append(next((x for x in found if x), "its " + str(m).replace("_", " ")))
         out.append({**u, "n": facts.group_n(attr, group) if known else None,
                     "needed": needed_for(need, attr, group, u["metrics"]),
                     "what": " or ".join(dict.fromkeys(what))})

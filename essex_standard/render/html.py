@@ -92,17 +92,13 @@ def environment():
     env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci, gap=fmt_gap, link=html_link,
                        mailto=mailto)
     env.globals["metric_label"] = lambda name: METRIC_LABELS.get(name, name.replace("_", " "))
-    env.globals.update(short_reason=short_reason, split_evidence=split_evidence,
-                       shows_metric=shows_metric,
-                       metric_groups=METRIC_GROUPS, complement_metrics=COMPLEMENT_METRICS)
+    # View builders (split_evidence, short_reason...) are not exposed: the technical report's
+    # context is prepared in Python (render/technical.py), and templates only render it.
     from .charts import rate_chart
 
     env.globals["rate_chart"] = rate_chart
     from ..privacy import convention_text
-    from .rules import current_why, override_line, overrides
-
-    env.globals.update(convention_text=convention_text, current_why=current_why,
-                       override_lines=lambda doc: [override_line(o) for o in overrides(doc)])
+    env.globals.update(convention_text=convention_text)
     from .charts_calibration import register
 
     register(env)  # reliability diagrams, PSI and gap-over-time charts (issue 4)
@@ -111,24 +107,11 @@ def environment():
 
 def render_technical_html(result: AuditResult) -> str:
     """The technical audit report for ethics reviewers (long names shortened: labels.py)."""
-    from .findings import detection, judged_findings, threshold_findings, unexamined
     from .labels import display_doc
+    from .technical import technical_context
 
     doc, _ = display_doc(result.doc)
-    by_criterion: dict[str, list[dict[str, Any]]] = {}
-    for f in judged_findings(doc) + threshold_findings(doc):
-        by_criterion.setdefault(f["criterion"], []).append(f)
-    html = environment().get_template("technical-report.html").render(
-        judged=by_criterion,
-        unexamined=unexamined(doc),
-        detection=detection(doc),
-        doc=doc,
-        model=doc.get("model", {}),
-        fairness=doc.get("fairness", {}),
-        overall=doc.get("overall", {}),
-        standard=doc.get("standard"),
-        metric_order=list(METRIC_LABELS),
-    )
+    html = environment().get_template("technical-report.html").render(**technical_context(doc))
     # A wide table scrolls sideways inside its wrapper on a narrow screen; keyboard users must
     # be able to focus the wrapper to scroll it (WCAG 2.1.1; axe 'scrollable-region-focusable').
     return html.replace('<div class="table-wrap', '<div tabindex="0" class="table-wrap')

@@ -17,6 +17,7 @@ from .charts import Bar, bar_chart
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
 from .findings import public_findings, public_unexamined
 from .html import environment
+from .in_short import headlines, number_words, override_phrase, worse_off
 from .rules import current_why, override_sentence, overrides, plain_rule
 
 VERDICT_WORDS = {
@@ -101,25 +102,32 @@ def _people(doc: Mapping[str, Any]) -> str:
     return f"all {words(doc.get('model') or {})['people']}"
 
 
+def affected_groups(ev: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The groups a criterion not met affects, from the judge's findings: for a gap between
+    two groups the worse-off one (which may be the reference group, never a group treated
+    better), for a limit on a group's own figure the group itself."""
+    out: list[dict[str, Any]] = []
+    for f in ev.get("findings") or []:
+        if f.get("sure") != "not met":
+            continue
+        group = f.get("worse_off") if f.get("reference_group") is not None else f.get("group")
+        entry = {"attribute": f.get("attribute"), "group": group}
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
 def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Criteria the model did not meet (or could not be judged on), with the response."""
     standard = doc.get("standard") or {}
     responses = (doc.get("model") or {}).get("responses") or {}
-    flagged, people = (words(doc.get("model") or {})[k] for k in ("flagged", "people"))
     changed = {o["id"]: o for o in overrides(doc)}
     out = []
     for c in standard.get("criteria", []):
         if c.get("verdict") not in PROBLEM_VERDICTS:
             continue
         ev = c.get("evidence") or {}
-        groups = []
-        if ev.get("metric"):
-            seen = set()
-            for g in ev.get("groups", []):
-                key = (g.get("attribute"), g.get("group"))
-                if g.get("verdict") == "not met" and key not in seen:
-                    seen.add(key)
-                    groups.append({"attribute": key[0], "group": key[1]})
+        groups = affected_groups(ev)
         response = responses.get(c["id"])
         if not response and ev.get("explanation") and c.get("kind") == "attested":
             response = ev["explanation"]
@@ -128,7 +136,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "id": c["id"],
                 "title": c.get("title", c["id"]),
                 "why": current_why(c, standard, applied_too=c.get("kind") == "measured"),
-                "rule": plain_rule(ev, flagged, people) if c.get("kind") == "measured" else None,
+                "rule": plain_rule(c) if c.get("kind") == "measured" else None,
                 "override": (override_sentence(changed[c["id"]]) if c["id"] in changed
                              else None),
                 "verdict": c["verdict"],
@@ -173,18 +181,6 @@ def _chart(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]) -> Any
                      missing_text="c (hidden to protect privacy)")
 
 
-def _worse_off(not_met: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The worse-off groups of the not-met findings, each characteristic once, for "In short"
-    ("25 - 45, Less than 25 (age group)"); the order is the findings'."""
-    by_label: dict[str, list[str]] = {}
-    for f in not_met:
-        names = by_label.setdefault(f["label"], [])
-        name = str(f["worse"]).replace("(missing)", "not recorded")
-        if name not in names:
-            names.append(name)
-    return [{"label": k, "groups": v} for k, v in by_label.items()]
-
-
 def public_context(result: AuditResult) -> dict[str, Any]:
     doc = result.doc
     model = doc.get("model") or {}
@@ -221,7 +217,10 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "attributes": attributes,
         "intersections": intersections,
         "not_met": judged["not_met"],
-        "worse_off": _worse_off(judged["not_met"]),
+        "worse_off": worse_off(doc, judged["not_met"]),
+        "headlines": headlines(judged["not_met"]),
+        "undecided_words": number_words(len(judged["undecided"]) +
+                                        len(judged["undecided_hidden"])),
         "undecided": judged["undecided"],
         "undecided_hidden": judged["undecided_hidden"],
         "unexamined": unexamined,
@@ -236,6 +235,7 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "verdict": verdict_info(doc.get("standard")),
         "problems": problems(doc),
         "overrides": [dict(o, sentence=override_sentence(o)) for o in overrides(doc)],
+        "override_phrase": override_phrase(overrides(doc)),
         "tradeoff": tradeoff(doc),
         "privacy": facts.disclosure,
         "privacy_rule": convention_text(facts.disclosure.settings),

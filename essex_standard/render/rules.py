@@ -1,7 +1,8 @@
 """The rule each criterion was actually judged by, and the owner's overrides, in words.
 
-A criterion's ``why`` comes from the Standard file and may state the *default* threshold
-("no more than 10 percentage points").  When the audit config overrides that threshold
+A criterion's ``why`` and ``rule`` come from the Standard file, filled by the judge with the
+threshold it applied.  Older results.json files hold a ``why`` that may state the *default*
+threshold ("no more than 10 percentage points"); when the audit config overrides that threshold
 (``standard: {overrides: {F2: {threshold: 0.2}}}``) the outputs must show the rule that was
 applied, taken from ``standard.criteria[].evidence`` in results.json, and say plainly that the
 owner changed it.  The default threshold is read from the Standard file named in results.json
@@ -16,26 +17,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-#: Metrics as a resident would say them (``{flagged}`` is the model's own word).
-PLAIN_SUBJECT = {
-    "selection_rate": "the share of each group {flagged}",
-    "false_positive_rate": "the share of each group wrongly {flagged}",
-    "false_negative_rate": "the share of each group missed",
-    "expected_calibration_error": "the gap between the scores and what really happened",
-    "roc_auc": "how well the model tells the two outcomes apart (a score called ROC AUC, "
-               "from 0.5 for guessing to 1 for perfect)",
-    "n": "the number of people in each group",
-    "share": "the share of records with the characteristic missing",
-    "psi": "the change in scores since the model was checked (a score called PSI)",
-    "calibration_in_the_large": "the change, for each group, in how far predictions were from "
-                                "what happened, since the model was built",
-    "widening": "how fast the gap in error rates between a group and the comparison group "
-                "grows, per period,",
-}
-#: Pairs said together.
-PLAIN_PAIRS = {("false_positive_rate", "false_negative_rate"):
-               "the shares of each group wrongly {flagged} and missed"}
-#: Metrics whose thresholds read naturally as "N in every 100".
+#: Metrics whose thresholds read naturally as "N in every 100" (overrides, generic rules).
 RATE_METRICS = {"selection_rate", "false_positive_rate", "false_negative_rate",
                 "expected_calibration_error", "share", "calibration_in_the_large",
                 "widening"}
@@ -81,109 +63,40 @@ def format_threshold(ev: Mapping[str, Any], t: Any) -> str:
     return _num(t)
 
 
-_FRACTIONS = {0.5: "half", 1 / 3: "a third", 0.25: "a quarter", 2 / 3: "two thirds",
-              1.0: "double"}
-
-
-def _fraction(x: float) -> str:
-    """0.5 → 'half', 0.333 → 'a third', otherwise '40 in every 100'."""
-    for f, name in _FRACTIONS.items():
-        if abs(x - f) < 0.005:
-            return name
-    return _per100(x)
-
-
-def _share_change_rule(t: Any, people: str) -> str | None:
-    """R7-style rules on the ratio of a group's share now to its share before."""
-    if not isinstance(t, (list, tuple)) or len(t) != 2:
-        return None
-    lo, hi = float(t[0]), float(t[1])
-    if lo <= 0 or hi <= 1 or lo >= 1:
-        return None
-    was = (f"a group that made up 100 of every 1,000 {people} before should now make up "
-           f"between {round(100 * lo):g} and {round(100 * hi):g}")
-    if abs(lo * hi - 1) < 0.005:
-        change = f"grow or shrink by more than {_fraction(hi - 1)} (×{hi:g})"
-    else:
-        change = (f"grow by more than {_fraction(hi - 1)} (×{hi:g}) or shrink by more than "
-                  f"{_fraction(1 - lo)} (×{lo:.2g})")
-    return (f"The rule we used: each group's share of the {people} the model sees should not "
-            f"{change} since the model was checked: {was}.")
-
-
-def _special_rule(metrics: list[str], ev: Mapping[str, Any], people: str) -> str | None:
-    """Whole sentences for rules that read badly as 'subject must be at most X'."""
-    t, comparison = ev.get("threshold"), ev.get("comparison")
-    if t is None or len(metrics) != 1:
-        return None
-    metric, limit = metrics[0], format_threshold(ev, t)
-    if metric == "calibration_in_the_large" and comparison == "within":
-        return (f"The rule we used: predictions for each group should stay as close to what "
-                f"happened as they were in the period the model was built on, give or take "
-                f"{limit}.")
-    if metric == "widening" and comparison in ("<=", "<"):
-        return (f"The rule we used: the gap in errors between each group and the comparison "
-                f"group should not grow by more than {limit} from one period to the next.")
-    if metric == "share_change" and comparison == "between":
-        return _share_change_rule(t, people)
-    return None
-
-
 def _generic_rule(metrics: list[str], ev: Mapping[str, Any]) -> str:
     """A rule with no plain wording of its own: the figure's name, then the limit in words."""
     name = " and ".join(m.replace("_", " ") for m in metrics) or "the figure"
     t, comparison = ev.get("threshold"), ev.get("comparison")
     if t is None:
-        return f"The rule we used: the {name} must reach a level the owner sets (none was set)."
+        return f"The {name} must reach a level the owner sets (none was set)."
     limit = format_threshold(ev, t)
     body = {"<=": f"must be at most {limit}", "<": f"must be below {limit}",
             ">=": f"must be at least {limit}", ">": f"must be above {limit}",
             "within": f"must stay within {limit} either way",
             "between": f"must be between {limit}"}.get(str(comparison),
                                                        f"must meet the limit {limit}")
-    return (f"The rule we used: the figure called \"{name}\" {body} (the technical report "
-            "explains it).")
+    return (f"The figure called \"{name}\" {body} (the technical report explains it).")
 
 
-def plain_rule(ev: Mapping[str, Any], flagged: str = "flagged", people: str = "people") -> str:
+def plain_rule(criterion: Mapping[str, Any]) -> str:
     """The rule a measured criterion was judged by, in a sentence for residents.
 
-    >>> plain_rule({"metric": "drift.group_mix.*.groups.*.share_change", "statistic": "value",
-    ...             "comparison": "between", "threshold": [0.6667, 1.5]}, people="families")
+    The judge writes it into ``results.json`` (``rule``) from the Standard file's own words,
+    filled with the threshold it applied.  A criterion the Standard gives no words for (the
+    audit warned) reads in a generic form.
+
+    >>> plain_rule({"rule": "Every group must have at least 30 families.", "evidence": {}})
+    'Every group must have at least 30 families.'
+    >>> print(plain_rule({"evidence": {"metric": "positive_predictive_value",
+    ...       "comparison": "within", "statistic": "difference", "threshold": 0.05}}))
     ... # doctest: +NORMALIZE_WHITESPACE
-    "The rule we used: each group's share of the families the model sees should not grow or
-    shrink by more than half (×1.5) since the model was checked: a group that made up 100 of
-    every 1,000 families before should now make up between 67 and 150."
+    The figure called "positive predictive value" must stay within 0.05 either way (the
+    technical report explains it).
     """
-    metrics = _metrics(ev)
-    special = _special_rule(metrics, ev, people)
-    if special:
-        return special
-    if tuple(metrics) in PLAIN_PAIRS:
-        subjects = [PLAIN_PAIRS[tuple(metrics)]]
-    else:
-        subjects = [PLAIN_SUBJECT[m] for m in metrics if m in PLAIN_SUBJECT]
-    if not subjects:
-        return _generic_rule(metrics, ev)
-    subject = " and ".join(dict.fromkeys(s.format(flagged=flagged) for s in subjects))
-    t, comparison, statistic = ev.get("threshold"), ev.get("comparison"), ev.get("statistic")
-    limit = format_threshold(ev, t)
-    if t is None:
-        return f"The rule we used: {subject} must reach a level the owner sets (none was set)."
-    if statistic == "difference" and comparison == "within":
-        body = f"must not differ from the comparison group's by more than {limit}"
-    elif statistic == "ratio" and comparison == "within":
-        upper = f"{round(100 / float(t), 1):g}%" if t else limit
-        body = (f"must be at least {limit} of the comparison group's, and at most {upper} "
-                "of it")
-    else:
-        body = {
-            "<=": f"must be at most {limit}", "<": f"must be below {limit}",
-            ">=": f"must be at least {limit}", ">": f"must be above {limit}",
-            "within": f"must stay within {limit} either way",
-            "between": f"must be between {limit}",
-        }.get(str(comparison), f"must meet the limit {limit}")
-    return f"The rule we used: {subject} {body}."
+    if criterion.get("rule"):
+        return str(criterion["rule"])
+    return _generic_rule(_metrics(criterion.get("evidence") or {}),
+                         criterion.get("evidence") or {})
 
 
 # ---- overrides -------------------------------------------------------------------------------
@@ -222,8 +135,6 @@ def overrides(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
         return []
     criteria = {c["id"]: c for c in standard.get("criteria", [])}
     defaults = default_thresholds(standard)
-    flagged = (doc.get("model") or {}).get("flagged") or "flagged"
-    people = (doc.get("model") or {}).get("people") or "people"
     out = []
     for cid, setting in given.items():
         c = criteria.get(cid, {})
@@ -244,7 +155,7 @@ def overrides(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
             "default_text": format_threshold(ev, default) if known else None,
             "threshold_text": format_threshold(ev, applied),
             "rule": ev.get("rule") or "",
-            "plain": plain_rule(ev, flagged, people),
+            "plain": plain_rule(c) if c else "",
         })
     return out
 
@@ -302,6 +213,8 @@ def current_why(criterion: Mapping[str, Any], standard: Mapping[str, Any] | None
     report does), sentences stating the threshold are dropped even when it was not changed.
     """
     why = criterion.get("why") or ""
+    if "rule" in criterion:  # the judge filled ``why`` with the threshold it applied
+        return why
     cid = criterion.get("id")
     ev = criterion.get("evidence") or {}
     overridden = cid in ((standard or {}).get("overrides") or {})

@@ -102,9 +102,38 @@ def _shown_as(standard: Standard, path: str) -> Standard:
 
 
 def judge_stage(doc: Mapping[str, Any], cfg: AuditConfig) -> dict[str, Any]:
-    """Stage 3 of the pipeline: the measured document + config → the ``standard`` section."""
+    """Stage 3 of the pipeline: the measured document + config → the ``standard`` section.
+
+    A criterion the Standard file gives no plain words for is noted in ``doc["notes"]`` (the
+    audit prints every note as a warning): its rule would reach residents in a generic form.
+    """
     standard, attestations = standard_for_config(cfg)
+    notes = doc.get("notes")
+    if isinstance(notes, list):
+        notes.extend(n for n in wording_notes(standard) if n not in notes)
     return judge(doc, standard, attestations)
+
+
+def wording_notes(standard: Standard) -> list[str]:
+    """What the public report would have to say in a generic form, one note per criterion.
+
+    >>> wording_notes(load_standard())
+    []
+    """
+    out = []
+    for c in standard.measured:
+        assert c.measure is not None
+        if c.rule is None:
+            out.append(f"The Standard's criterion {c.id} ({c.title}) in {standard.path} has "
+                       "no 'rule': the public report states its rule in a generic form. Add "
+                       "the rule in plain words (docs/standard.md, \"A criterion's words\").")
+        unworded = [m for m in c.measure.metrics if c.words_for(m) is None]
+        if unworded and c.measure.source != "overall":
+            out.append(f"The Standard's criterion {c.id} in {standard.path} has no 'words' "
+                       f"for {', '.join(unworded)}: the public report names a gap in "
+                       f"{'it' if len(unworded) == 1 else 'them'} by the metric's name. Add "
+                       "'words' (docs/standard.md, \"A criterion's words\").")
+    return out
 
 
 def standard_for_config_file(cfg: AuditConfig) -> tuple[Standard, Path]:

@@ -61,6 +61,31 @@ def direction(metric: str, statistic: str, value: float | None, group: str,
     return (group if group_higher else reference), f"higher {words}"
 
 
+def worse_is_higher(metric: str) -> bool:
+    """Whether the worse-off group is the one with the higher figure (an error rate, or the
+    group flagged more often), rather than the lower (a rate where higher is better)."""
+    return metric not in HIGHER_IS_BETTER
+
+
+def could_be_none(statistic: str, interval: list[float] | None, worse: str | None,
+                  group: str, higher: bool = True) -> bool:
+    """Whether the gap's interval (group against reference) reaches "no gap" (0, or 1 for a
+    ratio) on the side away from the worse-off group: the gap could be none, or even go the
+    other way.  ``higher``: whether the worse-off group has the higher figure.
+
+    >>> could_be_none("difference", [0.02, 0.2], "B", "B"), could_be_none("ratio", [0.7, 1.1],
+    ...                                                                  "A", "B")
+    (False, True)
+    >>> could_be_none("difference", [-0.2, -0.02], "B", "B", higher=False)
+    False
+    """
+    if interval is None or worse is None:
+        return True
+    centre = 1.0 if statistic == "ratio" else 0.0
+    group_above = (worse == group) == higher  # the gap counts against the worse when > centre
+    return interval[0] <= centre if group_above else interval[1] >= centre
+
+
 def finding(j: Judged) -> dict[str, Any]:
     """One comparison as a finding for ``results.json``."""
     u = j.unit
@@ -71,6 +96,8 @@ def finding(j: Judged) -> dict[str, Any]:
         worse, what = None, "compared with the threshold"
     else:
         worse, what = direction(u.metric, m.statistic, u.value, str(u.group), u.reference_group)
+    interval = None if j.interval is None or not all(map(math.isfinite, j.interval)) \
+        else [float(j.interval[0]), float(j.interval[1])]
     return {
         "attribute": u.attribute, "group": u.group, "reference_group": u.reference_group,
         "metric": u.metric, "statistic": m.statistic,
@@ -80,8 +107,11 @@ def finding(j: Judged) -> dict[str, Any]:
         "group_value": group_rate if u.reference_group else u.value,
         "reference_value": ref_rate,
         "value": u.value if u.value is None or math.isfinite(u.value) else None,
-        "interval": None if j.interval is None or not all(map(math.isfinite, j.interval))
-        else [float(j.interval[0]), float(j.interval[1])],
+        "interval": interval,
+        "could_be_none": could_be_none(m.statistic, interval, worse, str(u.group),
+                                       worse_is_higher(u.metric))
+        if u.reference_group is not None else None,
+        "worse_is_higher": worse_is_higher(u.metric),
         "level": j.level,
         "sure": SURE.get(j.verdict or INSUFFICIENT, "undecided"),
     }

@@ -22,7 +22,9 @@ from .decide import INSUFFICIENT, MET, NOT_MET, Judged, decide
 from .findings import finding
 from .intervals import Exact
 from .model import Criterion, Standard
+from .shifts import psi_labels
 from .units import Unit, extract
+from .wording import fill, nouns
 
 NOT_ASSESSED = "not assessed"
 __all__ = ["INSUFFICIENT", "MET", "NOT_ASSESSED", "NOT_MET", "Judged", "judge",
@@ -140,6 +142,17 @@ def _unit_json(j: Judged) -> dict[str, Any]:
     }
 
 
+def _findings(judged: list[Judged]) -> list[dict[str, Any]]:
+    """Each comparison as a finding; the one furthest beyond the margin among those *not met*
+    is marked ``worst`` (what a summary names first: "In short")."""
+    out = [finding(j) for j in judged]
+    failed = [i for i, j in enumerate(judged) if j.verdict == NOT_MET]
+    worst = max(failed, key=lambda i: abs(_distance(judged[i])), default=None)
+    for i, f in enumerate(out):
+        f["worst"] = i == worst
+    return out
+
+
 def _p(p: float) -> float | None:
     return float(p) if math.isfinite(p) else None
 
@@ -158,7 +171,7 @@ def _measured_entry(c: Criterion, judged: list[Judged], blocked: list[Unit],
         "adjusted_level": min((j.level for j in judged if j.level is not None), default=None),
         "family_size": family,
         "groups": [_unit_json(j) for j in judged],
-        "findings": [finding(j) for j in judged],
+        "findings": _findings(judged),
         "not_assessable": [{"attribute": u.attribute, "group": u.group, "metric": u.metric,
                             "why": u.blocker} for u in blocked],
     }
@@ -230,16 +243,40 @@ def judge(doc: Mapping[str, Any], standard: Standard,
         entries[c.id] = _measured_entry(c, judged, blocked, found.absent if found else None,
                                         found.unmatched if found else None, families[c.id])
     criteria = []
+    names = nouns(doc.get("model"))
     for c in standard.criteria:
+        entry: dict[str, Any] = {"id": c.id, "principle": c.principle, "title": c.title,
+                                 "why": c.why}
         if c.kind == "measured":
             verdict, reason, evidence = entries[c.id]
+            entry.update(_words(c, names))
         else:
             verdict, reason, evidence = _attested_entry(c, attestations)
-        criteria.append({"id": c.id, "principle": c.principle, "title": c.title, "why": c.why,
-                         "severity": c.severity, "kind": c.kind, "verdict": verdict,
-                         "reason": reason, "evidence": evidence,
-                         "references": list(c.references)})
-    return _section(standard, criteria, families, attestations)
+        entry.update({"severity": c.severity, "kind": c.kind, "verdict": verdict,
+                      "reason": reason, "evidence": evidence,
+                      "references": list(c.references)})
+        criteria.append(entry)
+    section = _section(standard, criteria, families, attestations)
+    section["drift"] = psi_labels(doc, standard)
+    return section
+
+
+def _words(c: Criterion, names: Mapping[str, str]) -> dict[str, Any]:
+    """A measured criterion's ``why``, plain ``rule`` and per-measure ``words``, filled with
+    the threshold applied (after overrides) and the model's nouns (:mod:`.wording`).  ``rule``
+    is None when the Standard gives no wording or no threshold was set."""
+    m = c.measure
+    assert m is not None
+
+    def put(text: str | None) -> str | None:
+        return fill(text, m.threshold, names)
+
+    return {
+        "why": fill(c.why, m.threshold, names, unset="the level its owner sets") or c.why,
+        "rule": put(c.rule),
+        "words": {metric: {"what": put(w.what), "who": put(w.who) or "",
+                           "unchecked": put(w.unchecked)} for metric, w in c.words},
+    }
 
 
 def overall_verdict(criteria: list[Mapping[str, Any]]) -> tuple[str, list[str]]:

@@ -9,6 +9,10 @@ from __future__ import annotations
 import textwrap
 
 from .model import Criterion, Measure, Standard
+from .wording import DEFAULT_WORDS, fill
+
+#: How a threshold placeholder reads when the Standard leaves the threshold to the owner.
+UNSET = "the level its owner sets"
 
 
 def _measure_lines(m: Measure) -> list[str]:
@@ -27,10 +31,14 @@ def _measure_lines(m: Measure) -> list[str]:
 
 
 def _criterion_lines(c: Criterion) -> list[str]:
-    lines = [f"Why: {c.why}"]
     if c.measure is not None:
+        t = c.measure.threshold
+        lines = [f"Why: {fill(c.why, t, DEFAULT_WORDS, unset=UNSET)}"]
+        if c.rule:
+            lines.append(f"In plain words: {fill(c.rule, t, DEFAULT_WORDS, unset=UNSET)}")
         lines += _measure_lines(c.measure)
     else:
+        lines = [f"Why: {c.why}"]
         lines.append(f"Question: {c.question}")
         if c.guidance:
             lines.append(f"Guidance: {c.guidance}")
@@ -100,7 +108,8 @@ A Standard file is YAML: `id`, `version` (quoted), `title`, `description`, `deci
 [decision rule](decision-rule.md)) and `principles`, each with `id`, `title`,
 `description` and `criteria`. Every criterion has `id`, `title`, `why` (plain English, shown
 in the public report), `severity` (`required` or `recommended`), `kind` and optional
-`references`.
+`references`; a measured one also has its words for residents (`rule`, `words`: see
+[A criterion's words](#a-criterions-words)).
 
 An **attested** criterion has a `question`, optional `guidance`, `evidence_required: true`
 (a "yes" without an evidence link is *insufficient evidence*) and
@@ -132,6 +141,69 @@ and says how to judge it:
   since version 1.3 of the results no longer used: no group is left out of judgement for its
   size; a small group's interval is wide, so it is *insufficient evidence* unless the data
   settle it ([decision rule](decision-rule.md)).
+
+### A criterion's words
+
+The public report states each measured criterion's rule in plain words, and names, for each
+gap it finds, what happened to the worse-off group. These words live in the Standard file, so
+a criterion you add reads as well as the built-in ones, with no code:
+
+- `why`: why the criterion matters (also shown in the technical report).
+- `rule`: the rule as a resident would read it, one or two sentences, e.g. `Each group must
+  be {flagged} at least {threshold_percent} as often as the comparison group.`
+- `words`: for each metric the criterion measures, `what` completes "of every 100 … were
+  ___" (`wrongly {flagged}`), `who` names the people the rate is about (`who {no_outcome}`;
+  leave it out when the rate is about everyone in the group), and `unchecked` completes
+  "we could not check ___" (`how often the model missed them`).
+
+Write placeholders in braces; the audit fills them with the threshold actually applied (after
+any override in the audit config) and the model's own nouns, and writes the sentences into
+`results.json` (`standard.criteria[].why`, `.rule`, `.words`), so no report can state a limit
+other than the one the verdict used:
+
+| placeholder | 0.1 reads | for |
+|---|---|---|
+| `{threshold}` | 0.1 (30 reads 30, 1000 reads 1,000) | any single threshold |
+| `{threshold_in_100}` | 10 in every 100 | rates and gaps between rates |
+| `{threshold_percent}` | 10% | ratios |
+| `{threshold_points}` | 10 percentage points | gaps between rates |
+| `{threshold_upper_percent}` | 1000% (1/0.1) | the upper end of a `within` ratio |
+| `{low}`, `{high}`, `{low_in_100}`, `{high_in_100}`, `{low_percent}`, \
+`{high_percent}`, `{low_x100}`, `{high_x100}` | the ends of the pair (`{low_x100}`: \
+100 × low, rounded) | `comparison: between` |
+| `{people}`, `{flagged}`, `{outcome}`, `{no_outcome}` | the config's `model.people` … | any text |
+
+A placeholder the file does not know, or one that does not fit the criterion's comparison
+(`{low}` on a single threshold), is refused when the file is read, naming the line. A measured
+criterion without `rule` still works: the report then states its rule in a generic form ("the
+figure called … must be at most …"), and the audit warns. For example, a council adding a
+check on positive predictive value:
+
+```yaml
+      - id: C1
+        title: A flag is as often right for every group
+        kind: measured
+        severity: recommended
+        why: >-
+          A flag that is right less often for one group means more of that group are
+          investigated for nothing.
+        rule: >-
+          Of the {people} the model {flagged} in each group, the share who then {outcome} must
+          not differ from the comparison group's by more than {threshold_in_100}.
+        words:
+          positive_predictive_value:
+            what: right to be {flagged}
+            who: "the model {flagged}"
+            unchecked: how often a flag was right for them
+        measure:
+          source: fairness
+          metric: positive_predictive_value
+          statistic: difference
+          comparison: within
+          threshold: 0.10
+```
+
+### When a figure is absent
 
 When the figure a criterion points at is absent from `results.json` (a section that was not
 measured), the criterion is *not assessed*, with the reason. An audit config can replace any

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import StandardFileError
 from ..resources import checklists_dir
+from .wording import problem as wording_problem
 from .yamlfile import load_yaml, where
 
 DEFAULT_FILE = "essex-standard-v1.yaml"
@@ -35,8 +36,10 @@ TOP_KEYS = ("id", "version", "title", "description", "decision", "evidence", "pr
 DECISION_KEYS = ("confidence_level", "multiplicity")
 EVIDENCE_KEYS = ("min_group_size", "min_denominator")
 PRINCIPLE_KEYS = ("id", "title", "description", "criteria")
-CRITERION_KEYS = ("id", "title", "why", "severity", "kind", "references", "measure", "question",
-                  "guidance", "evidence_required", "allow_not_applicable")
+CRITERION_KEYS = ("id", "title", "why", "rule", "words", "severity", "kind", "references",
+                  "measure", "question", "guidance", "evidence_required",
+                  "allow_not_applicable")
+WORDS_KEYS = ("what", "who", "unchecked")
 MEASURE_KEYS = ("source", "path", "metric", "statistic", "comparison", "threshold",
                 "threshold_note", "applies_to", "groups", "evidence")
 
@@ -101,6 +104,20 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class MeasureWords:
+    """How the public report speaks of one measure of a criterion, for its findings.
+
+    ``what`` completes "were ___" ("wrongly {flagged}"); ``who`` names the people the rate is
+    about ("who {no_outcome}"; empty when it is about everyone in the group); ``unchecked``
+    completes "we could not check ___" ("how often the model missed them").
+    """
+
+    what: str
+    who: str = ""
+    unchecked: str | None = None
+
+
+@dataclass(frozen=True)
 class Criterion:
     """One criterion: measured (``measure`` set) or attested (``question`` set)."""
 
@@ -116,6 +133,14 @@ class Criterion:
     guidance: str | None = None
     evidence_required: bool = False
     allow_not_applicable: bool = False
+    #: The rule in plain words, with placeholders for the threshold and the model's nouns
+    #: (:mod:`.wording`); None when the file gives none (the reports then use a generic form).
+    rule: str | None = None
+    #: Metric → how the public report speaks of it (:class:`MeasureWords`).
+    words: tuple[tuple[str, MeasureWords], ...] = ()
+
+    def words_for(self, metric: str) -> MeasureWords | None:
+        return dict(self.words).get(metric)
 
 
 @dataclass(frozen=True)
@@ -367,7 +392,15 @@ def _criterion(ctx: _Ctx, item: Any, key_path: str, principle: str,
         for key in ("question", "evidence_required", "allow_not_applicable"):
             if key in item:
                 raise ctx.fail(item, key, f"{path}.{key}", "only applies to attested criteria.")
-        return Criterion(**common, measure=_measure(ctx, item, path, default))
+        measure = _measure(ctx, item, path, default)
+        rule = ctx.text(item, "rule", f"{path}.rule", required=False)
+        for key, text in (("why", common["why"]), ("rule", rule)):
+            _check_wording(ctx, item, key, f"{path}.{key}", text, measure.comparison)
+        return Criterion(**common, measure=measure, rule=rule,
+                         words=_words(ctx, item, path, measure))
+    for key in ("rule", "words"):
+        if key in item:
+            raise ctx.fail(item, key, f"{path}.{key}", "only applies to measured criteria.")
     if "measure" in item:
         raise ctx.fail(item, "measure", f"{path}.measure", "only applies to measured criteria.")
     return Criterion(
@@ -377,6 +410,43 @@ def _criterion(ctx: _Ctx, item: Any, key_path: str, principle: str,
         allow_not_applicable=ctx.flag(item, "allow_not_applicable",
                                       f"{path}.allow_not_applicable"),
     )
+
+
+def _check_wording(ctx: _Ctx, parent: Any, key: str, key_path: str, text: str | None,
+                   comparison: str) -> None:
+    if text is None:
+        return
+    trouble = wording_problem(text, comparison)
+    if trouble:
+        raise ctx.fail(parent, key, key_path, f"{trouble}.")
+
+
+def _words(ctx: _Ctx, item: Any, path: str, measure: Measure
+           ) -> tuple[tuple[str, MeasureWords], ...]:
+    """``words:`` — metric → {what, who, unchecked}, for the findings of the public report."""
+    if "words" not in item:
+        return ()
+    section = ctx.mapping(item, "words", f"{path}.words")
+    out = []
+    for metric, entry in section.items():
+        key_path = f"{path}.words.{metric}"
+        if measure.metrics and metric not in measure.metrics:
+            raise ctx.fail(section, metric, key_path,
+                           f"names a metric this criterion does not measure; use one of: "
+                           f"{', '.join(measure.metrics)}.")
+        if not isinstance(entry, Mapping):
+            raise ctx.fail(section, metric, key_path,
+                           "must be a mapping with 'what' (and optionally 'who', "
+                           "'unchecked'), e.g. {what: 'wrongly {flagged}'}.")
+        ctx.check_keys(entry, WORDS_KEYS, f"{key_path}.")
+        texts = {k: ctx.text(entry, k, f"{key_path}.{k}", required=k == "what")
+                 for k in WORDS_KEYS}
+        for k, text in texts.items():
+            _check_wording(ctx, entry, k, f"{key_path}.{k}", text, measure.comparison)
+        out.append((str(metric), MeasureWords(what=str(texts["what"]),
+                                              who=texts["who"] or "",
+                                              unchecked=texts["unchecked"])))
+    return tuple(out)
 
 
 def _principles(ctx: _Ctx, raw: Any, default: EvidenceRule
