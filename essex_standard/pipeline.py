@@ -108,6 +108,7 @@ def build_document(data: AuditData, cfg: AuditConfig, measured: dict[str, Any]) 
             "missing": data.missing,
         },
         "notes": _notes(data, cfg),
+        "decision": cfg.decision,
         **measured,
     }
 
@@ -122,8 +123,10 @@ def _jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def run(data: AuditData, cfg: AuditConfig, step: Step | None = None) -> AuditResult:
-    """Stages 2–3 on prepared data.
+def run(data: AuditData, cfg: AuditConfig, step: Step | None = None,
+        previous: Any = None) -> AuditResult:
+    """Stages 2–3 on prepared data; ``previous``: the previous audit (see :mod:`.changes`),
+    compared with this one once it is judged.
 
     The measured document is rounded to the precision ``results.json`` keeps *before* it is
     judged, so the verdicts are exactly those a later reader re-derives from the file.
@@ -133,6 +136,10 @@ def run(data: AuditData, cfg: AuditConfig, step: Step | None = None) -> AuditRes
         doc = round_floats(build_document(data, cfg, measure(data, cfg)))
     with step("Judging against the Standard"):
         doc["standard"] = judge(doc, cfg)
+    if previous is not None:
+        from .changes import compare
+
+        doc["changes"] = round_floats(compare(previous, doc))
     return AuditResult(doc)
 
 
@@ -150,9 +157,14 @@ def audit(config: str | Path | AuditConfig, step: Step | None = None) -> AuditRe
     >>> result.fairness["race"].by_group["false_positive_rate"]  # doctest: +SKIP
     """
     cfg = config if isinstance(config, AuditConfig) else load_config(config)
+    previous = None
+    if cfg.previous is not None:  # read first: a wrong file fails before a long audit
+        from .changes import load_previous
+
+        previous = load_previous(cfg.previous, shown=cfg.raw.get("previous_audit"))
     with (step or _no_step)("Reading the data"):
         data = load_audit_data(cfg)
-    return run(data, cfg, step)
+    return run(data, cfg, step, previous)
 
 
 def audit_frame(
