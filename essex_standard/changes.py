@@ -70,20 +70,28 @@ def _criteria(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
             if isinstance(c, Mapping)}
 
 
-def _findings(doc: Mapping[str, Any]) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Every comparison the judge found beyond its criterion's limit (verdict "not met")."""
+def _comparisons(doc: Mapping[str, Any]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Every comparison the judge made (``evidence.groups``), keyed by :data:`FINDING_KEYS`,
+    with its verdict."""
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
     for cid, c in _criteria(doc).items():
         ev = c.get("evidence") or {}
         for g in ev.get("groups") or []:
-            if not isinstance(g, Mapping) or g.get("verdict") != "not met":
+            if not isinstance(g, Mapping):
                 continue
             item = {"criterion": cid, "title": c.get("title", cid),
                     "attribute": g.get("attribute"), "group": g.get("group"),
                     "reference_group": g.get("reference_group"),
-                    "metric": g.get("metric") or ev.get("metric")}
+                    "metric": g.get("metric") or ev.get("metric"), "verdict": g.get("verdict")}
             out.setdefault(tuple(item[k] for k in FINDING_KEYS), item)
     return out
+
+
+def _findings(comparisons: Mapping[tuple[Any, ...], dict[str, Any]]
+              ) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The comparisons the judge found beyond their criterion's limit (verdict "not met")."""
+    return {k: {f: v[f] for f in (*FINDING_KEYS, "title")}
+            for k, v in comparisons.items() if v["verdict"] == "not met"}
 
 
 def _figure(doc: Mapping[str, Any], attr: Any, group: Any, metric: str) -> dict[str, Any]:
@@ -109,6 +117,7 @@ def _shown(doc: Mapping[str, Any], attr: Any, group: Any, metric: str) -> bool:
 
 def _figures(before: Mapping[str, Any], after: Mapping[str, Any],
              findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each group's figure then and now, with its comparison group's, for ``findings``."""
     rows, seen = [], set()
     for f in findings:
         for group in (f["group"], f["reference_group"]):
@@ -155,10 +164,15 @@ def compare(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, An
                  "before": (cb.get(cid) or {}).get("verdict"), "after": c.get("verdict"),
                  "changed": (cb.get(cid) or {}).get("verdict") != c.get("verdict")}
                 for cid, c in ca.items()]
-    fb, fa = _findings(before), _findings(after)
+    kb, ka = _comparisons(before), _comparisons(after)
+    fb, fa = _findings(kb), _findings(ka)
     new = [fa[k] for k in fa if k not in fb]
     gone = [fb[k] for k in fb if k not in fa]
     still = [fa[k] for k in fa if k in fb]
+    # The figures behind every comparison the judge did not find within its limit in one of
+    # the two audits (not met, or undecided): what moved, whichever way the verdict went.
+    open_ = [{f: v[f] for f in FINDING_KEYS}
+             for k, v in (*ka.items(), *kb.items()) if v["verdict"] != "met"]
     notes = []
     if sb.get("version") != sa.get("version"):
         notes.append(f"The previous audit used version {sb.get('version')} of the Standard, "
@@ -179,6 +193,6 @@ def compare(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, An
         "verdict": {"before": sb.get("verdict"), "after": sa.get("verdict")},
         "criteria": criteria,
         "findings": {"new": new, "gone": gone, "still": still},
-        "figures": _figures(before, after, new + still + gone),
+        "figures": _figures(before, after, open_),
         "notes": notes,
     }
