@@ -113,3 +113,51 @@ def warnings(doc: Mapping[str, Any]) -> list[str]:
                      f"({audit_date}): a decision taken before the audit cannot respond to it. "
                      "Check both dates.")
     return lines
+
+
+def decision_sentence(doc: Mapping[str, Any]) -> str:
+    """The owner's decision in one paragraph, for records with no room for a section (ATRS
+    annex, model card); or the plain sentence that none was recorded.
+
+    >>> print(decision_sentence({"model": {"owner": "X"}, "decision": {"outcome": "pause",
+    ...     "conditions": [], "decided_by": "The Director", "date": "2026-01-05"}}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Stop using the model for now. Decided by The Director on 2026-01-05. No ethics committee
+    view is recorded with the decision.
+    """
+    from .config_decision import OUTCOMES
+
+    model = doc.get("model") or {}
+    d = doc.get("decision")
+    if not d:
+        return unsaid(model, "decision")
+    words = OUTCOMES.get(d.get("outcome"), str(d.get("outcome")))
+    text = words[:1].upper() + words[1:]
+    conditions = d.get("conditions") or []
+    text += (": " + "; ".join(conditions) + ".") if conditions else "."
+    if d.get("reason"):
+        text += f" {d['reason']}"
+    role = f" ({d['role']})" if d.get("role") else ""
+    text += f" Decided by {d.get('decided_by')}{role} on {d.get('date')}."
+    e = d.get("ethics_committee")
+    if e:
+        text += f" {e.get('name')}, {e.get('date')}: {e.get('view')}"
+    else:
+        text += " No ethics committee view is recorded with the decision."
+    return text
+
+
+def said(model: Mapping[str, Any], key: str) -> str:
+    """``model.<key>`` as text, or the sentence that the organisation has not said it (for a
+    key the reports do not list, "Not stated by <organisation>.").
+
+    >>> said({"owner": "X", "team": "Data"}, "team"), said({"owner": "X"}, "license")
+    ('Data', 'Not stated by X.')
+    """
+    value = model.get(key)
+    if _given(value):
+        return str(value)
+    if key in STATEMENTS:
+        return unsaid(model, key)
+    owner = str(model.get("owner") or "").strip() or "the organisation"
+    return f"Not stated by {owner}."

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..privacy import convention_text
 from ..result import AuditResult
+from ..statements import decision_sentence
 from .atrs_govuk import facet_label, govuk_metadata
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, words
 from .findings import public_findings, public_unexamined
@@ -312,6 +313,7 @@ def atrs_record(result: AuditResult) -> dict[str, Any]:
                                   "suppressed figures are shown as 'c', with secondary "
                                   "suppression.",
             "fairness_analysis": _fairness(facts),
+            "owner_decision": decision_sentence(doc),
             "before_publishing_on_govuk": gaps,
         },
     }
