@@ -32,7 +32,8 @@ STATEMENTS: dict[str, str] = {
     "third_parties": "which other organisations are involved",
     "data_sources": "where the model's data comes from",
     "data_sharing": "who the data is shared with",
-    "fairness_priority": "which of the two it chose",
+    "fairness_priority": "whether equal error rates or scores that mean the same for every "
+                         "group matter more to it",
     "challenge": "how to challenge a decision made with the model's help",
     "impact_assessments": "which impact assessments it has done",
 }
