@@ -92,15 +92,16 @@ def missing(doc: Mapping[str, Any]) -> list[dict[str, str]]:
             continue
         if kind == "attested":  # the answer's own explanation is what the report prints
             continue
-        out.append({"key": f"model.responses.{cid}",
-                    "sentence": f"{who(model)} has not said what it did about '{title}'."})
+        out.append({"key": f"model.responses.{cid}", "where": title,
+                    "sentence": unsaid(model, "response")})
     return out
 
 
 def warnings(doc: Mapping[str, Any]) -> list[str]:
     """The console lines for ``essex-standard audit``: each missing statement, each problem
     with an attestation's dates, and a decision dated before the audit it responds to."""
-    lines = [f"{m['key']} is not set, so the reports say: \"{m['sentence']}\""
+    lines = [f"{m['key']} is not set, so the reports say"
+             f"{' under ' + repr(m['where']) if m.get('where') else ''}: \"{m['sentence']}\""
              for m in missing(doc)]
     for c in (doc.get("standard") or {}).get("criteria", []):
         ev = c.get("evidence") or {}

@@ -29,7 +29,7 @@ ONLY_HELP = (
 )
 @click.option("--only", default=None, metavar="NAMES", help=ONLY_HELP)
 @click.option("--previous", "previous", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, metavar="RESULTS_JSON",
+              default=None, metavar="FILE",
               help="The previous audit's results.json: the reports then say what changed "
                    "since it. Overrides 'previous_audit:' in CONFIG.")
 @click.option("-q", "--quiet", is_flag=True,
