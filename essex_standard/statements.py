@@ -79,7 +79,7 @@ def missing(doc: Mapping[str, Any]) -> list[dict[str, str]]:
     and the sentence the reports print instead.
 
     >>> [m["key"] for m in missing({"model": {"owner": "X", "purpose": "p"}})][:3]
-    ['model.version', 'model.contact_email', 'model.description']
+    ['model.version', 'model.audit_date', 'model.contact_email']
     """
     model = doc.get("model") or {}
     out = [{"key": f"model.{key}", "sentence": unsaid(model, key)}
