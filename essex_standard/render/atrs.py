@@ -74,7 +74,7 @@ def _fairness(facts: PublicFacts) -> str:
                      f"{std.get('summary') or ''}".strip())
         changed = overrides(doc)
         if changed:
-            parts.append("The model owner changed the Standard for this audit: "
+            parts.append("The model owner set or changed thresholds for this audit: "
                          + " ".join(override_line(o) for o in changed))
         else:
             parts.append("The Standard was applied without overrides.")
