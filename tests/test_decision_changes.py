@@ -303,3 +303,27 @@ def test_previous_on_the_command_line_exits_2_when_missing(tmp_path, capsys):
               str(tmp_path / "nope.json"), "--out", str(tmp_path / "out")])
     assert exc.value.code == 2
     assert "nope.json: no such file for the previous audit" in capsys.readouterr().err
+
+
+def test_audit_frame_takes_a_decision_and_a_previous_audit(two_audits):
+    from essex_standard import audit_frame
+
+    tmp, before, config = two_audits
+    df = pd.read_csv(config.parent / "d.csv")
+    result = audit_frame(df, y_true="y", y_pred="p", sensitive_features=["g"],
+                         reference={"g": "A"}, bootstrap=0, decision=DECISION,
+                         previous_audit=str(tmp / "before.json"),
+                         model={"name": "Tiny", "audit_date": "2026-01-01"})
+    assert result.doc["decision"]["outcome"] == "continue_with_conditions"
+    assert result.doc["changes"]["previous"]["audit_date"] == "2025-01-01"
+
+
+def test_the_decision_is_in_the_model_card_and_the_atrs_annex(csc_result):
+    from essex_standard.render.atrs import atrs_record
+    from essex_standard.render.model_card import render_model_card_markdown
+
+    card = render_model_card_markdown(csc_result)
+    assert "**Decision after this audit:** Keep using the model, on conditions:" in card
+    annex = atrs_record(csc_result)["annex_essex_standard_audit"]
+    assert annex["owner_decision"].startswith("Keep using the model, on conditions:")
+    assert "Data Ethics Committee (fictional), 2025-03-19" in annex["owner_decision"]
