@@ -144,6 +144,11 @@ def test_the_judge_uses_the_audit_date_in_results(csc_result, standard):
     section = judge(doc, standard, atts)
     verdicts = {c["id"]: c["verdict"] for c in section["criteria"]}
     assert verdicts["R4"] == "insufficient evidence"
+    doc["standard"] = section
+    text = visible_text(render_public_html(AuditResult(doc)))
+    part = text[text.index("A monitoring plan with a review date"):]
+    assert "Why it does not count." in part
+    assert "it was due to be reviewed by 2025-09-30" in part[:part.index("What we did")]
 
 
 # --------------------------------------------------------------------------- statements
@@ -308,7 +313,7 @@ def test_previous_on_the_command_line_exits_2_when_missing(tmp_path, capsys):
 def test_audit_frame_takes_a_decision_and_a_previous_audit(two_audits):
     from essex_standard import audit_frame
 
-    tmp, before, config = two_audits
+    tmp, _, config = two_audits
     df = pd.read_csv(config.parent / "d.csv")
     result = audit_frame(df, y_true="y", y_pred="p", sensitive_features=["g"],
                          reference={"g": "A"}, bootstrap=0, decision=DECISION,
@@ -327,3 +332,11 @@ def test_the_decision_is_in_the_model_card_and_the_atrs_annex(csc_result):
     annex = atrs_record(csc_result)["annex_essex_standard_audit"]
     assert annex["owner_decision"].startswith("Keep using the model, on conditions:")
     assert "Data Ethics Committee (fictional), 2025-03-19" in annex["owner_decision"]
+
+
+def test_a_decision_dated_before_the_audit_is_warned_about():
+    doc = {"model": {"owner": "X", "audit_date": "2026-02-01"}, "decision": DECISION}
+    assert any(line.startswith("decision.date is 2026-01-05, before the audit date")
+               for line in warnings(doc))
+    doc["model"]["audit_date"] = "2026-01-05"
+    assert not any(line.startswith("decision.date") for line in warnings(doc))

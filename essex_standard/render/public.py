@@ -110,6 +110,20 @@ def _people(doc: Mapping[str, Any]) -> str:
     return f"all {words(doc.get('model') or {})['people']}"
 
 
+def _out_of_date(doc: Mapping[str, Any], c: Mapping[str, Any]) -> str | None:
+    """Why an attested *yes* did not count: its dates do not hold together (the judge's
+    ``evidence.problems``, :func:`essex_standard.standard.attestations.answer_problems`)."""
+    ev = c.get("evidence") or {}
+    if c.get("kind") != "attested" or c.get("verdict") != "insufficient evidence" \
+            or not ev.get("out_of_date"):
+        return None
+    audit_date = (doc.get("model") or {}).get("audit_date")
+    return (f"{who(doc.get('model') or {})} answered this check on {ev.get('date')}, but by "
+            f"the date of this audit ({audit_date}) the answer was out of date: "
+            f"{'; and '.join(ev['out_of_date'])}. So it does not count until it is answered "
+            "again.")
+
+
 def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Criteria the model did not meet (or could not be judged on), with the response."""
     standard = doc.get("standard") or {}
@@ -145,6 +159,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "groups": groups,
                 "affected": _affected(doc, groups),
                 "response": response or None,
+                "out_of_date": _out_of_date(doc, c),
             }
         )
     return out

@@ -180,9 +180,10 @@ def _mentioned(text: str) -> list[tuple[str, dt.date, dt.date]]:
 
 
 def answer_problems(cid: str, answer: Attestation, audit_date: str | None
-                    ) -> tuple[list[str], bool]:
-    """What is wrong with an answer's dates, measured against the audit date, in words for
-    the reports and the console; and whether it stops a *yes* from counting as evidence.
+                    ) -> tuple[list[str], list[str]]:
+    """What is wrong with an answer's dates, measured against the audit date: in words for
+    the console and the technical report, and (second list) each reason that stops a *yes*
+    from counting as evidence, in words for the public report (empty when it counts).
 
     * dated after the audit: the audit cannot have relied on it (a warning, nothing more);
     * citing "this audit" while dated before it: the answer cannot rest on what it cites;
@@ -192,35 +193,35 @@ def answer_problems(cid: str, answer: Attestation, audit_date: str | None
 
     >>> a = Attestation("yes", "Next review due 2025-09-30.", "A", "Lead", "2025-03-10")
     >>> answer_problems("R4", a, "2026-03-13")[1]
-    True
+    ['it spoke of 2025-09-30 as still to come, and that date has passed']
     >>> answer_problems("R4", a, "2025-03-14")
-    ([], False)
+    ([], [])
     """
     if not audit_date:
-        return [], False
+        return [], []
     try:
         audit = dt.date.fromisoformat(str(audit_date))
     except ValueError:
-        return [], False
+        return [], []
     given = dt.date.fromisoformat(answer.date)
     problems: list[str] = []
-    stale = False
+    stale: list[str] = []
     if given > audit:
         problems.append(f"answers.{cid} is dated {answer.date}, after the audit date "
                         f"({audit_date}): the audit cannot have relied on it. Check both dates.")
     cited = _CITES_AUDIT.search(answer.explanation)
     if cited and given < audit:
-        stale = True
+        stale.append(f"it speaks of \"{cited.group(0)}\" but was given before the audit")
         problems.append(f"answers.{cid} cites \"{cited.group(0)}\" but is dated {answer.date}, "
                         f"before the audit ({audit_date}), so it cannot rest on it. Answer "
                         "again once the audit's results are known.")
     if answer.review_by and dt.date.fromisoformat(answer.review_by) < audit:
-        stale = True
+        stale.append(f"it was due to be reviewed by {answer.review_by}")
         problems.append(f"answers.{cid} was due for review by {answer.review_by}, before the "
                         f"audit ({audit_date}). Say what the review found and answer again.")
     for words, first, last in _mentioned(answer.explanation):
         if first > given and last < audit:
-            stale = True
+            stale.append(f"it spoke of {words} as still to come, and that date has passed")
             problems.append(f"answers.{cid} (given {answer.date}) names {words} as still to "
                             f"come, and that date had passed by the audit ({audit_date}). Say "
                             "what happened and answer again.")
@@ -246,6 +247,8 @@ def judge_answer(criterion: Any, attestations: Attestations | None,
     evidence = answer.to_dict()
     if problems:
         evidence["problems"] = problems
+    if stale:
+        evidence["out_of_date"] = stale
     if answer.answer == "no":
         return "not met", f"Answered no by {who}: {answer.explanation}", evidence
     said = "Not applicable, according to" if answer.answer == "not applicable" else \
