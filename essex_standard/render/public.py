@@ -388,6 +388,8 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "decision": decision_view(doc),
         "changes": public_changes(doc, facts, w),
         "passed": passed_checks(doc),
+        "passed_required": sum(c["severity"] == "required" for c in passed_checks(doc)),
+        "passed_recommended": sum(c["severity"] == "recommended" for c in passed_checks(doc)),
         "overrides_said": _overrides_said(overrides(doc)),
         "audit_date": model.get("audit_date"),
         "per100": per100,
