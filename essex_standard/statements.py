@@ -10,6 +10,7 @@ model's results."), never "Not provided.", and ``essex-standard audit`` prints o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,8 +43,13 @@ RESPONSE_UNSAID = "what it did about this"
 
 
 def who(model: Mapping[str, Any]) -> str:
-    """The organisation as a report names it: ``model.owner``, or "The organisation"."""
-    owner = str(model.get("owner") or "").strip()
+    """The organisation as a sentence names it: ``model.owner`` up to its first comma or
+    bracket (the organisation, not its department or a note), or "The organisation".
+
+    >>> who({"owner": "Example Council, Children and Families"}), who({})
+    ('Example Council', 'The organisation')
+    """
+    owner = re.split(r"[,(]", str(model.get("owner") or ""), maxsplit=1)[0].strip()
     return owner or "The organisation"
 
 
