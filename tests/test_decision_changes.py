@@ -268,7 +268,7 @@ def test_a_hidden_figure_stays_hidden_in_the_comparison(two_audits):
     for f in doc["changes"]["figures"]:
         f["shown_before"] = False  # as if the previous audit had hidden every figure
     from essex_standard.render.facts import PublicFacts, words
-    from essex_standard.render.public import public_changes
+    from essex_standard.render.public_owner import public_changes
 
     view = public_changes(doc, PublicFacts(doc), words(doc["model"]))
     assert view["figures"] == [] and view["hidden"] == len(doc["changes"]["figures"])

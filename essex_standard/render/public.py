@@ -17,7 +17,6 @@ from ..statements import unsaid, who
 from .charts import Bar, bar_chart
 from .facts import (
     NOT_PROVIDED,
-    Figure,
     PublicFacts,
     attribute_label,
     model_field,
@@ -26,6 +25,13 @@ from .facts import (
 )
 from .findings import public_findings, public_unexamined
 from .html import environment
+from .public_owner import (
+    decision_view,
+    out_of_date,
+    overrides_said,
+    passed_checks,
+    public_changes,
+)
 from .rules import current_why, override_sentence, overrides, plain_rule
 
 VERDICT_WORDS = {
@@ -110,20 +116,6 @@ def _people(doc: Mapping[str, Any]) -> str:
     return f"all {words(doc.get('model') or {})['people']}"
 
 
-def _out_of_date(doc: Mapping[str, Any], c: Mapping[str, Any]) -> str | None:
-    """Why an attested *yes* did not count: its dates do not hold together (the judge's
-    ``evidence.problems``, :func:`essex_standard.standard.attestations.answer_problems`)."""
-    ev = c.get("evidence") or {}
-    if c.get("kind") != "attested" or c.get("verdict") != "insufficient evidence" \
-            or not ev.get("out_of_date"):
-        return None
-    audit_date = (doc.get("model") or {}).get("audit_date")
-    return (f"{who(doc.get('model') or {})} answered this check on {ev.get('date')}, but by "
-            f"the date of this audit ({audit_date}) the answer was out of date: "
-            f"{'; and '.join(ev['out_of_date'])}. So it does not count until it is answered "
-            "again.")
-
-
 def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Criteria the model did not meet (or could not be judged on), with the response."""
     standard = doc.get("standard") or {}
@@ -159,7 +151,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "groups": groups,
                 "affected": _affected(doc, groups),
                 "response": response or None,
-                "out_of_date": _out_of_date(doc, c),
+                "out_of_date": out_of_date(doc, c),
             }
         )
     return out
@@ -208,124 +200,6 @@ def _worse_off(not_met: list[dict[str, Any]]) -> list[dict[str, Any]]:
             names.append(name)
     return [{"label": k, "groups": v} for k, v in by_label.items()]
 
-
-#: A verdict, then and now, in the words of "Then the model ... the Essex Standard".
-STANDARD_VERDICT_WORDS = {"met": "met", "not met": "did not meet",
-                          "incomplete": "could not yet be judged against"}
-STANDARD_VERDICT_NOW = {"met": "meets", "not met": "does not meet",
-                        "incomplete": "cannot yet be judged against"}
-#: A criterion's verdict in a resident's words ("passed then, failed now").
-CHECK_WORDS = {"met": "passed", "not met": "failed", "insufficient evidence":
-               "not enough evidence", "not assessed": "not checked", None: "not a check"}
-
-
-PUBLIC_ORDER = ("selection_rate", "false_positive_rate", "false_negative_rate")
-
-
-def _metric_words(metric: str, w: Mapping[str, str]) -> str | None:
-    """The public rates by name; any other measure stays in the technical report."""
-    return {"selection_rate": f"{w['flagged']}, of every 100 {w['people']}",
-            "false_positive_rate": f"wrongly {w['flagged']}, of every 100 {w['people']} who "
-                                   f"{w['no_outcome']}",
-            "false_negative_rate": f"missed, of every 100 {w['people']} who {w['outcome']}",
-            }.get(metric)
-
-
-def public_changes(doc: Mapping[str, Any], facts: PublicFacts, w: Mapping[str, str]
-                   ) -> dict[str, Any] | None:
-    """The ``changes`` section (:mod:`essex_standard.changes`) for residents: what changed,
-    in words, and the figures both audits' disclosure control lets the report show."""
-    changes = doc.get("changes")
-    if not changes:
-        return None
-
-    def by_check(found: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """"Title: group (characteristic), group (characteristic)", one entry per check."""
-        out: dict[str, list[str]] = {}
-        for f in found:
-            group = "everyone" if f.get("group") is None else \
-                str(f["group"]).replace("(missing)", "not recorded")
-            label = attribute_label(doc, f["attribute"]) if f.get("attribute") else ""
-            what = _metric_words(str(f.get("metric")), w)
-            named = f"{group}{f' ({label})' if label else ''}" + \
-                (f", {what.split(',')[0]}" if what else "")
-            names = out.setdefault(str(f.get("title")), [])
-            if named not in names:
-                names.append(named)
-        return [{"title": t, "groups": g} for t, g in out.items()]
-
-    figures, hidden = [], 0
-    attrs = list(doc.get("fairness") or {})
-    for f in changes.get("figures", []):
-        what = _metric_words(f["metric"], w)
-        if what is None:
-            continue
-        try:
-            now = facts.metric(f["attribute"], f["group"], f["metric"])
-        except KeyError:
-            now = Figure(None)
-        if now.suppressed or not f.get("shown_before"):
-            hidden += 1
-            continue
-        figures.append({"group": str(f["group"]).replace("(missing)", "not recorded"),
-                        "label": attribute_label(doc, f["attribute"]),
-                        "order": (PUBLIC_ORDER.index(f["metric"]), attrs.index(f["attribute"])
-                                  if f["attribute"] in attrs else len(attrs)),
-                        "is_reference": f.get("is_reference", False), "what": what,
-                        "before": "–" if f["before"] is None else per100(f["before"]),
-                        "after": "–" if now.value is None else per100(now.value)})
-    figures.sort(key=lambda f: f.pop("order"))  # stable: each measure, then characteristic
-    verdict = changes.get("verdict") or {}
-    findings = changes.get("findings") or {}
-    return {
-        "previous": changes.get("previous") or {},
-        "verdict_before": STANDARD_VERDICT_WORDS.get(verdict.get("before"),
-                                                     "was not judged against"),
-        "verdict_after": STANDARD_VERDICT_NOW.get(verdict.get("after"),
-                                                  "is not judged against"),
-        "verdict_before_word": VERDICT_WORDS.get(verdict.get("before"), VERDICT_WORDS[None])[1],
-        "criteria": [{"title": c.get("title", c["id"]),
-                      "before": CHECK_WORDS.get(c["before"], str(c["before"])),
-                      "after": CHECK_WORDS.get(c["after"], str(c["after"]))}
-                     for c in changes.get("criteria", []) if c.get("changed")],
-        "new": by_check(findings.get("new", [])),
-        "gone": by_check(findings.get("gone", [])),
-        "still": by_check(findings.get("still", [])),
-        "figures": figures,
-        "hidden": hidden,
-    }
-
-
-def decision_view(doc: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The owner's decision (results.json ``decision``) with its outcome in words."""
-    from ..config_decision import OUTCOMES
-
-    decision = doc.get("decision")
-    if not decision:
-        return None
-    words_ = OUTCOMES.get(decision.get("outcome"), str(decision.get("outcome")))
-    return {**decision, "words": words_[:1].upper() + words_[1:]}
-
-
-def passed_checks(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The checks the model passed, in the Standard's order (short names, for the list)."""
-    return [{"id": c["id"], "title": c.get("title", c["id"]), "severity": c.get("severity")}
-            for c in (doc.get("standard") or {}).get("criteria", []) if c.get("verdict") == "met"]
-
-
-def _overrides_said(listed: list[dict[str, Any]]) -> str:
-    """"We set one limit" / "We changed some of its limits": only what the owner did."""
-    set_ = sum(bool(o["default_known"] and o["default"] is None) for o in listed)
-    changed = len(listed) - set_
-    parts = []
-    if set_:
-        parts.append("We set a limit that the Standard asks the owner to set" if set_ == 1
-                     else f"We set {set_} limits that the Standard asks the owner to set")
-    if changed:
-        parts.append("we changed one of its limits" if changed == 1
-                     else f"we changed {changed} of its limits")
-    text = " and ".join(parts)
-    return text[:1].upper() + text[1:]
 
 
 def public_context(result: AuditResult) -> dict[str, Any]:
@@ -390,7 +264,7 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "passed": passed_checks(doc),
         "passed_required": sum(c["severity"] == "required" for c in passed_checks(doc)),
         "passed_recommended": sum(c["severity"] == "recommended" for c in passed_checks(doc)),
-        "overrides_said": _overrides_said(overrides(doc)),
+        "overrides_said": overrides_said(overrides(doc)),
         "audit_date": model.get("audit_date"),
         "per100": per100,
         "attribute_label": lambda a: attribute_label(doc, a),
