@@ -105,12 +105,10 @@ def _figure(doc: Mapping[str, Any], attr: Any, group: Any, metric: str) -> dict[
     return {"value": m.get("value") if isinstance(m, Mapping) else None, "n": n}
 
 
-def _shown(doc: Mapping[str, Any], attr: Any, group: Any, metric: str) -> bool:
-    """Whether that audit's own public report showed the figure (its disclosure control)."""
-    from .privacy import plan_disclosure
-
+def _shown(plan: Any, attr: Any, group: Any, metric: str) -> bool:
+    """Whether that audit's own public report showed the figure (its disclosure ``plan``)."""
     try:
-        return bool(plan_disclosure(doc).metric_shown(attr, group, metric))
+        return bool(plan.metric_shown(attr, group, metric))
     except (KeyError, TypeError, ValueError):
         return False
 
@@ -118,7 +116,10 @@ def _shown(doc: Mapping[str, Any], attr: Any, group: Any, metric: str) -> bool:
 def _figures(before: Mapping[str, Any], after: Mapping[str, Any],
              findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each group's figure then and now, with its comparison group's, for ``findings``."""
+    from .privacy import plan_disclosure
+
     rows, seen = [], set()
+    plan = plan_disclosure(before) if findings else None
     for f in findings:
         for group in (f["group"], f["reference_group"]):
             key = (f["attribute"], group, f["metric"])
@@ -132,7 +133,7 @@ def _figures(before: Mapping[str, Any], after: Mapping[str, Any],
                          "is_reference": group == f["reference_group"],
                          "before": then["value"], "after": now["value"],
                          "n_before": then["n"], "n_after": now["n"],
-                         "shown_before": _shown(before, *key)})
+                         "shown_before": _shown(plan, *key)})
     return rows
 
 

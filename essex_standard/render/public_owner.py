@@ -98,7 +98,15 @@ def public_changes(doc: Mapping[str, Any], facts: PublicFacts, w: Mapping[str, s
                         "is_reference": f.get("is_reference", False), "what": what,
                         "before": "–" if f["before"] is None else per100(f["before"]),
                         "after": "–" if now.value is None else per100(now.value)})
-    figures.sort(key=lambda f: f.pop("order"))  # stable: each measure, then characteristic
+    figures.sort(key=lambda f: f["order"])  # stable: each measure, then characteristic
+    # Only what changed (as the reader sees it, per 100), and each comparison group beside
+    # a listed group of its characteristic and measure; the rest is counted.
+    moved = {(f["label"], f["what"]) for f in figures
+             if f["before"] != f["after"] and not f["is_reference"]}
+    listed = [f for f in figures if (f["label"], f["what"]) in moved
+              and (f["is_reference"] or f["before"] != f["after"])]
+    unchanged = len(figures) - len(listed)
+    figures = [{k: v for k, v in f.items() if k != "order"} for f in listed]
     verdict = changes.get("verdict") or {}
     findings = changes.get("findings") or {}
     return {
@@ -116,6 +124,7 @@ def public_changes(doc: Mapping[str, Any], facts: PublicFacts, w: Mapping[str, s
         "gone": by_check(findings.get("gone", [])),
         "still": by_check(findings.get("still", [])),
         "figures": figures,
+        "unchanged": unchanged,
         "hidden": hidden,
     }
 
