@@ -35,15 +35,14 @@ COMMITTEE_KEYS = ("name", "date", "view", "link")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def run_date() -> dt.date:
+def run_date(environ: Mapping[str, str] | None = None) -> dt.date:
     """Today in UTC, or the day of ``SOURCE_DATE_EPOCH`` when that is set (reproducible
     builds: the same inputs give the same results.json on any day and in any time zone).
 
-    >>> os.environ["SOURCE_DATE_EPOCH"] = "0"; run_date().isoformat()
+    >>> run_date({"SOURCE_DATE_EPOCH": "0"}).isoformat()
     '1970-01-01'
-    >>> del os.environ["SOURCE_DATE_EPOCH"]
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    epoch = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
     return dt.datetime.now(tz=dt.timezone.utc).date()
