@@ -20,6 +20,7 @@ from .config_data import (  # noqa: F401 - re-exported: part of the config's pub
     parse_data,
     parse_positive_label,
 )
+from .config_decision import audit_date, parse_decision, parse_previous
 from .config_model import (  # noqa: F401 - re-exported: part of the config's public names
     MODEL_ITEM_KEYS,
     MODEL_LIST_FIELDS,
@@ -50,6 +51,8 @@ TOP_LEVEL_KEYS = (
     "drift",
     "over_time",
     "max_groups",
+    "decision",
+    "previous_audit",
 )
 
 #: Bootstrap replicates beyond this add nothing a report can show (the Monte Carlo error of a
@@ -110,6 +113,10 @@ class AuditConfig:
     sections: dict[str, Any] = field(default_factory=dict)
     """Sections owned by later pipeline stages (standard, privacy, calibration, drift...),
     validated by those stages, kept here as plain mappings."""
+    decision: dict[str, Any] | None = None
+    """What the owner decided after this audit (``decision:``), validated; None if not said."""
+    previous: Path | None = None
+    """The previous audit's results.json (``previous_audit:`` or ``--previous``)."""
 
 
 def _parse_estimator(section: Any, src: str, base_dir: Path) -> EstimatorConfig:
@@ -325,8 +332,11 @@ def parse_config(
         for k in ("standard", "attestations", "privacy", "calibration", "drift", "over_time")
         if k in raw
     }
+    model = parse_model(raw.get("model"), src)
+    model["audit_date"] = audit_date(model, src)
+    previous = parse_previous(raw.get("previous_audit"), src)
     return AuditConfig(
-        model=parse_model(raw.get("model"), src),
+        model=model,
         data=data,
         protected=protected,
         intersections=intersections,
@@ -340,6 +350,8 @@ def parse_config(
         base_dir=base,
         raw=dict(raw),
         sections=sections,
+        decision=parse_decision(raw.get("decision"), src),
+        previous=None if previous is None else base / previous,
     )
 
 

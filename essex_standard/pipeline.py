@@ -111,6 +111,7 @@ def build_document(data: AuditData, cfg: AuditConfig, measured: dict[str, Any]) 
             "engine": data.engine,
         },
         "notes": _notes(data, cfg),
+        "decision": cfg.decision,
         **measured,
     }
 
@@ -125,8 +126,10 @@ def _jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def run(data: AuditData, cfg: AuditConfig, step: Step | None = None) -> AuditResult:
-    """Stages 2–3 on prepared data.
+def run(data: AuditData, cfg: AuditConfig, step: Step | None = None,
+        previous: Any = None) -> AuditResult:
+    """Stages 2–3 on prepared data; ``previous``: the previous audit (see :mod:`.changes`),
+    compared with this one once it is judged.
 
     The measured document is rounded to the precision ``results.json`` keeps *before* it is
     judged, so the verdicts are exactly those a later reader re-derives from the file.
@@ -136,6 +139,10 @@ def run(data: AuditData, cfg: AuditConfig, step: Step | None = None) -> AuditRes
         doc = round_floats(build_document(data, cfg, measure(data, cfg)))
     with step("Judging against the Standard"):
         doc["standard"] = judge(doc, cfg)
+    if previous is not None:
+        from .changes import compare
+
+        doc["changes"] = round_floats(compare(previous, doc))
     return AuditResult(doc)
 
 
@@ -146,6 +153,15 @@ def judge(doc: dict[str, Any], cfg: AuditConfig) -> dict[str, Any]:
     return judge_stage(doc, cfg)
 
 
+def _previous(cfg: AuditConfig) -> dict[str, Any] | None:
+    """The previous audit's results.json (``previous_audit:``), checked; None if not given."""
+    if cfg.previous is None:
+        return None
+    from .changes import load_previous
+
+    return load_previous(cfg.previous, shown=cfg.raw.get("previous_audit"))
+
+
 def audit(config: str | Path | AuditConfig, step: Step | None = None) -> AuditResult:
     """Run the audit described by an ``audit.yaml`` (or an already-parsed config).
 
@@ -153,9 +169,10 @@ def audit(config: str | Path | AuditConfig, step: Step | None = None) -> AuditRe
     >>> result.fairness["race"].by_group["false_positive_rate"]  # doctest: +SKIP
     """
     cfg = config if isinstance(config, AuditConfig) else load_config(config)
+    previous = _previous(cfg)  # read first: a wrong file fails before a long audit
     with (step or _no_step)("Reading the data"):
         data = load_audit_data(cfg)
-    return run(data, cfg, step)
+    return run(data, cfg, step, previous)
 
 
 def audit_frame(
@@ -182,8 +199,9 @@ def audit_frame(
     DataFrame (see `essex_standard.frames.frame_inputs`).
 
     ``settings`` takes the other top-level config keys (``seed``, ``bootstrap``,
-    ``confidence_level``, ``min_group_size``, and the ``calibration``, ``drift`` and
-    ``over_time`` sections as dicts, exactly as in audit.yaml); ``score_range``,
+    ``confidence_level``, ``min_group_size``, ``decision``, ``previous_audit`` (a path), and
+    the ``calibration``, ``drift`` and ``over_time`` sections as dicts, exactly as in
+    audit.yaml); ``score_range``,
     ``positive_label`` and ``missing_values`` go into the data section.  ``reference_df``:
     the reference (training period) rows, with the drift features
     (``drift={"features": [...]}``) and the protected columns, and the outcome and score
@@ -227,6 +245,7 @@ def audit_frame(
     }
     cfg = parse_config(raw, source="audit_frame()", require_path=False,
                        reference_given=reference_df is not None)
+    previous = _previous(cfg)
     data = prepare(
         df, cfg, source="the DataFrame", fix="Check the column names given to audit_frame()."
     )
@@ -237,4 +256,4 @@ def audit_frame(
         data.reference = reference_from_frame(
             reference_df, cfg, drift_features(cfg),
             data.predictions.get("effective_threshold"), "the reference DataFrame")
-    return run(data, cfg)
+    return run(data, cfg, previous=previous)

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: In this order: the later period's audit.yaml names the first example's results.json in
+#: docs/examples/ as its previous audit (previous_audit:), so that one is written first.
 EXAMPLES = {"childrens-social-care": "examples/childrens-social-care/audit.yaml",
             "childrens-social-care-later": "examples/childrens-social-care/audit-later.yaml",
             "compas": "examples/compas/audit.yaml"}

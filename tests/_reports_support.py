@@ -32,6 +32,7 @@ _DROP = [
     r"\b\d+ of the \d+ checks?\b|\bjudge \d+ more\b|\bchecked \d+ more\b|\b\d+ more have\b",
     r"\bOf the \d+ checks it must pass, [^.]*\.",   # checks counted, not people
     r"\b\d+ thresholds?\b",        # overrides counted in the model card
+    r"\bpassed \d+ of the checks\b|\b\d+ recommended checks?\b",  # passed checks counted
     r"\b1 to \d+\b",              # the suppression rule ("about 1 to 5 people")
 ]
 

@@ -28,9 +28,14 @@ ONLY_HELP = (
          "a whole: other files in it are kept, sub-folders are refused).",
 )
 @click.option("--only", default=None, metavar="NAMES", help=ONLY_HELP)
+@click.option("--previous", "previous", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="FILE",
+              help="The previous audit's results.json: the reports then say what changed "
+                   "since it. Overrides 'previous_audit:' in CONFIG.")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress display (it is shown only when stderr is a terminal anyway).")
-def command(config: Path, out_dir: Path, only: str | None, quiet: bool) -> None:
+def command(config: Path, out_dir: Path, only: str | None, quiet: bool,
+            previous: Path | None) -> None:
     """Audit the model described by CONFIG (an audit.yaml) and write the reports.
 
     \b
@@ -64,6 +69,10 @@ def command(config: Path, out_dir: Path, only: str | None, quiet: bool) -> None:
 
     names = select_outputs(only)
     cfg = load_config(config)
+    if previous is not None:
+        from dataclasses import replace
+
+        cfg = replace(cfg, previous=previous, raw={**cfg.raw, "previous_audit": str(previous)})
     with _stop_on_signals() as stopped:
         folder = open_output_folder(out_dir, names)
         try:
@@ -111,8 +120,12 @@ def _stop_on_signals() -> Iterator[list[int]]:
 
 def warn_notes(doc: dict) -> None:
     """Print on stderr what the audit could not measure because of its input (results.json
-    ``notes``), so that nothing is dropped without a word on the console either."""
-    for note in doc.get("notes", []):
+    ``notes``), so that nothing is dropped without a word on the console either; then each
+    statement the reports need and the config does not give, and each attestation whose
+    dates do not hold together (:func:`essex_standard.statements.warnings`)."""
+    from ..statements import warnings
+
+    for note in [*doc.get("notes", []), *warnings(doc)]:
         click.echo(f"warning: {note}", err=True)
 
 

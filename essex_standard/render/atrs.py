@@ -18,6 +18,7 @@ from typing import Any
 
 from ..privacy import convention_text
 from ..result import AuditResult
+from ..statements import decision_sentence
 from .atrs_govuk import facet_label, govuk_metadata
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, words
 from .findings import public_findings, public_unexamined
@@ -73,7 +74,7 @@ def _fairness(facts: PublicFacts) -> str:
                      f"{std.get('summary') or ''}".strip())
         changed = overrides(doc)
         if changed:
-            parts.append("The model owner changed the Standard for this audit: "
+            parts.append("The model owner set or changed thresholds for this audit: "
                          + " ".join(override_line(o) for o in changed))
         else:
             parts.append("The Standard was applied without overrides.")
@@ -313,6 +314,7 @@ def atrs_record(result: AuditResult) -> dict[str, Any]:
                                   "suppressed figures are shown as 'c', with secondary "
                                   "suppression.",
             "fairness_analysis": _fairness(facts),
+            "owner_decision": decision_sentence(doc),
             "before_publishing_on_govuk": gaps,
         },
     }

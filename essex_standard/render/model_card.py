@@ -15,6 +15,7 @@ from typing import Any
 
 from ..privacy import convention_text
 from ..result import AuditResult
+from ..statements import decision_sentence, said
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, words
 from .html import METRIC_LABELS
 from .rules import override_line, overrides
@@ -79,7 +80,8 @@ def card_context(result: AuditResult) -> dict[str, Any]:
     return {
         "doc": doc,
         "model": model,
-        "field": lambda k: model_field(model, k),
+        "field": lambda k: said(model, k),
+        "decision": decision_sentence(doc),
         "NOT_PROVIDED": NOT_PROVIDED,
         "w": words(model),
         "facts": facts,

@@ -13,11 +13,25 @@ from typing import Any
 
 from ..privacy import convention_text
 from ..result import AuditResult
+from ..statements import unsaid, who
 from .charts import Bar, bar_chart
-from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
+from .facts import (
+    NOT_PROVIDED,
+    PublicFacts,
+    attribute_label,
+    model_field,
+    per100,
+    words,
+)
 from .findings import public_findings, public_unexamined
 from .html import environment
 from .in_short import headlines, number_words, override_phrase, worse_off
+from .public_owner import (
+    decision_view,
+    out_of_date,
+    passed_checks,
+    public_changes,
+)
 from .rules import current_why, override_sentence, overrides, plain_rule
 
 VERDICT_WORDS = {
@@ -144,6 +158,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "groups": groups,
                 "affected": _affected(doc, groups),
                 "response": response or None,
+                "out_of_date": out_of_date(doc, c),
             }
         )
     return out
@@ -240,6 +255,13 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "privacy": facts.disclosure,
         "privacy_rule": convention_text(facts.disclosure.settings),
         "impact_assessments": model.get("impact_assessments") or [],
+        "org": who(model),
+        "unsaid": lambda key: unsaid(model, key),
+        "decision": decision_view(doc),
+        "changes": public_changes(doc, facts, w),
+        "passed": passed_checks(doc),
+        "passed_required": sum(c["severity"] == "required" for c in passed_checks(doc)),
+        "passed_recommended": sum(c["severity"] == "recommended" for c in passed_checks(doc)),
         "audit_date": model.get("audit_date"),
         "per100": per100,
         "attribute_label": lambda a: attribute_label(doc, a),

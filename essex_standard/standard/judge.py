@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .attestations import Attestations
+from .attestations import Attestations, judge_answer
 from .decide import INSUFFICIENT, MET, NOT_MET, Judged, decide
 from .findings import finding
 from .intervals import Exact
@@ -197,24 +197,6 @@ def _measured_entry(c: Criterion, judged: list[Judged], blocked: list[Unit],
     return verdict, reason, evidence
 
 
-def _attested_entry(c: Criterion, attestations: Attestations | None
-                    ) -> tuple[str, str, dict[str, Any] | None]:
-    answer = attestations.answers.get(c.id) if attestations else None
-    if answer is None:
-        where = "no attestations file was given" if attestations is None else \
-            f"{attestations.path} has no answer for {c.id}"
-        return NOT_ASSESSED, f"Not answered: {where}. Run 'essex-standard assess'.", None
-    who = f"{answer.answered_by} ({answer.role}) on {answer.date}"
-    if answer.answer == "no":
-        return NOT_MET, f"Answered no by {who}: {answer.explanation}", answer.to_dict()
-    if answer.answer == "not applicable":
-        return MET, f"Not applicable, according to {who}: {answer.explanation}", answer.to_dict()
-    if c.evidence_required and not answer.evidence_link:
-        return INSUFFICIENT, (f"Answered yes by {who}, but without the evidence link this "
-                              "criterion requires."), answer.to_dict()
-    return MET, f"Answered yes by {who}: {answer.explanation}", answer.to_dict()
-
-
 # --------------------------------------------------------------------------- the section
 
 
@@ -251,7 +233,8 @@ def judge(doc: Mapping[str, Any], standard: Standard,
             verdict, reason, evidence = entries[c.id]
             entry.update(_words(c, names))
         else:
-            verdict, reason, evidence = _attested_entry(c, attestations)
+            verdict, reason, evidence = judge_answer(
+                c, attestations, (doc.get("model") or {}).get("audit_date"))
         entry.update({"severity": c.severity, "kind": c.kind, "verdict": verdict,
                       "reason": reason, "evidence": evidence,
                       "references": list(c.references)})

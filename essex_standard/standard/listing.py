@@ -115,6 +115,27 @@ An **attested** criterion has a `question`, optional `guidance`, `evidence_requi
 (a "yes" without an evidence link is *insufficient evidence*) and
 `allow_not_applicable: true` (otherwise "not applicable" is refused).
 
+### Attestation dates
+
+Each answer in an attestations file has `answer`, `explanation`, `answered_by`, `role`, `date`
+and optional `evidence_link` and `review_by` (when the answer is next due for review, e.g. a
+monitoring plan's next review). The judge checks every answer's dates against the audit date
+(`model.audit_date`, by default the run date), and the audit prints a `warning:` line for
+each problem:
+
+- an answer dated **after the audit date**: the audit cannot have relied on it (a warning;
+  the verdict stands);
+- an answer that cites **"this audit"** (or "this report", "these results") but is dated
+  **before** the audit: it cannot rest on what it cites;
+- a **`review_by` date**, or a date the explanation names as still to come when the answer
+  was given ("next review due 2025-09-30", "sessions scheduled for May 2025"), that **has
+  passed** by the audit date: the answer is out of date.
+
+In the last two cases a *yes* (or *not applicable*) is not counted: the criterion is
+*insufficient evidence*, with the reason, until someone answers again. A *no* stays *not
+met*. The problems are recorded in `results.json` (`evidence.problems` of the criterion) and
+listed in the technical report.
+
 A **measured** criterion has a `measure` that points into `results.json` in one of three ways:
 
 | pointer | reads | one comparison per |
