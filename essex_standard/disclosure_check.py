@@ -114,7 +114,7 @@ class Attack:
             for weights in FIGURE_COUNTS[figure]:
                 if self.table.counts[unit] is None and figure not in ("n", "selection"):
                     continue
-                value = int(round(float(np.sum(np.array(weights) * truth))))
+                value = round(float(np.sum(np.array(weights) * truth)))
                 key = (unit, weights)
                 if small(value) and key not in seen:
                     seen.add(key)

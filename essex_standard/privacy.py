@@ -30,6 +30,8 @@ Suppressed figures are shown with the GSS symbol ``c`` (confidential) and a lege
 
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -298,6 +300,9 @@ def plan_disclosure(
     from .suppression import build_table, plan_suppression
 
     settings = dict(settings) if settings else privacy_settings(doc)
+    key = _cache_key(doc, settings, method)
+    if key in _PLANS:
+        return copy.deepcopy(_PLANS[key])
     disclosure = Disclosure(
         min_cell=int(settings["min_cell"]),
         suppress_zero=bool(settings.get("suppress_zero", True)),
@@ -312,4 +317,28 @@ def plan_disclosure(
             disclosure.overall[figure] = state
         else:
             disclosure.status.setdefault(attr, {}).setdefault(group, {})[figure] = state
+    if len(_PLANS) >= 16:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[key] = copy.deepcopy(disclosure)
     return disclosure
+
+
+#: Plans already made in this process (the public report, model card and ATRS record of one
+#: audit share one plan; solving it takes up to a few seconds).
+_PLANS: dict[str, Disclosure] = {}
+
+
+def _cache_key(doc: Mapping[str, Any], settings: Mapping[str, Any], method: str) -> str:
+    import hashlib
+    import json
+
+    parts = {"overall": doc.get("overall"), "fairness": doc.get("fairness"),
+             "settings": settings, "method": method}
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def disclosure_record(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``disclosure`` block of results.json: what the public outputs hide, and why."""
+    record = plan_disclosure(doc).record()
+    return {"reasons": dict(REASONS), **record}

@@ -20,7 +20,8 @@ from .resources import schema_path
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.3.0"  # 1.1: calibration, drift, over_time; 1.2: floats, versions; 1.3: rule
+SCHEMA_VERSION = "1.4.0"  # 1.1: calibration, drift, over_time; 1.2: floats, versions; 1.3: rule;
+# 1.4: disclosure (what the public outputs hide and why)
 SCHEMA_FILE = "results.schema.json"
 
 #: Significant digits kept for every number in ``results.json``.  Floating-point results can

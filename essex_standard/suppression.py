@@ -59,11 +59,6 @@ FIGURE_WEIGHT = {"n": 1, "selection": 1, "base": 1, "errors": 2}
 MILP_MAX_VARIABLES = 4000
 #: Branch-and-bound nodes the exact solver may use per solve (deterministic, unlike a time limit).
 MILP_NODE_LIMIT = 20000
-#: How wide (in values) the attacker's range for a hidden small count must stay.
-def PROTECTION_WIDTH(min_cell: int) -> float:  # noqa: N802
-    return float(min_cell)
-
-
 #: Rounds of "attack, then hide one more" before the fallback is used.
 MAX_ROUNDS = 30
 
@@ -341,7 +336,7 @@ def plan_suppression(table: Table, min_cell: int, suppress_zero: bool,
         status = choose_complements(table, primary, min_cell, suppress_zero, cuts)
         if status is None:
             break
-        exposed = Attack(table, status).exposures(small, PROTECTION_WIDTH(min_cell))
+        exposed = Attack(table, status).exposures(small, float(min_cell))
         if not exposed:
             return Plan(status, "optimal with cuts" if cuts else "optimal", rounds)
         new = []
@@ -358,7 +353,7 @@ def plan_suppression(table: Table, min_cell: int, suppress_zero: bool,
     order = {c: i for i, c in enumerate(status)}
     while True:
         rounds += 1
-        exposed = Attack(table, status).exposures(small, PROTECTION_WIDTH(min_cell))
+        exposed = Attack(table, status).exposures(small, float(min_cell))
         if not exposed:
             return Plan(status, "greedy", rounds)
         for e in exposed:
