@@ -31,7 +31,6 @@ Suppressed figures are shown with the GSS symbol ``c`` (confidential) and a lege
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any

@@ -55,6 +55,9 @@ LINKS = {"n": ("selection", "base"), "selection": ("errors",), "base": ("errors"
 #: How many columns of a public table each figure fills (the error rates fill two: wrongly
 #: flagged and missed); a hidden figure costs this times the people it describes.
 FIGURE_WEIGHT = {"n": 1, "selection": 1, "base": 1, "errors": 2}
+#: A group named in a finding the model fails costs this many times more to hide: a report
+#: about a failure should show the figures of the group it fails.
+NAMED_WEIGHT = 10
 #: Above this many figures the exact solver is not tried (the greedy rule is used).
 MILP_MAX_VARIABLES = 4000
 #: Branch-and-bound nodes the exact solver may use per solve (deterministic, unlike a time limit).
@@ -76,6 +79,8 @@ class Table:
     flagged: dict[Unit, int]
     figures: dict[Unit, tuple[str, ...]]
     relations: list[tuple[Unit, list[Unit]]]  # (total, members)
+    #: Groups the Standard found the model fails (their figures are what a report is about).
+    named: frozenset[Unit] = frozenset()
 
     def values(self, unit: Unit, figure: str) -> tuple[int, ...]:
         """The counts a figure of a unit gives away."""
@@ -146,7 +151,19 @@ def build_table(doc: Mapping[str, Any]) -> Table:
                 members = [(attr, g) for g in groups if g in combos and combos[g][axis] == value]
                 if members:
                     relations.append(((column, value), members))
-    return Table(units, counts, sizes, flagged, figures, relations)
+    return Table(units, counts, sizes, flagged, figures, relations, _named(doc))
+
+
+def _named(doc: Mapping[str, Any]) -> frozenset[Unit]:
+    """Groups named in a criterion the model did not meet."""
+    out = set()
+    for c in (doc.get("standard") or {}).get("criteria", []):
+        if c.get("verdict") != "not met":
+            continue
+        for g in (c.get("evidence") or {}).get("groups") or []:
+            if g.get("verdict") == "not met" and g.get("attribute") is not None:
+                out.add((g["attribute"], g.get("group")))
+    return frozenset(out)
 
 
 def primary_status(table: Table, small: Callable[[int], bool]) -> dict[Cell, str]:
@@ -171,9 +188,11 @@ def _close(status: dict[Cell, str], unit: Unit, figures: tuple[str, ...], mark: 
 
 
 def cost(table: Table, cell: Cell) -> int:
-    """Information lost by hiding a figure: the people it describes, times its columns, + 1."""
+    """Information lost by hiding a figure: the people it describes, times its columns, + 1;
+    times :data:`NAMED_WEIGHT` for a group the Standard found the model fails."""
     unit, figure = cell
-    return FIGURE_WEIGHT[figure] * table.n[unit] + 1
+    return (FIGURE_WEIGHT[figure] * table.n[unit] + 1) * (NAMED_WEIGHT if unit in table.named
+                                                         else 1)
 
 
 def choose_complements(table: Table, status: dict[Cell, str], min_cell: int,

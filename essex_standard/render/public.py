@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..privacy import convention_text
+from ..privacy import convention_text, plan_disclosure
 from ..result import AuditResult
 from .charts import Bar, bar_chart
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
 from .findings import public_findings, public_unexamined
 from .html import environment
 from .rules import current_why, override_sentence, overrides, plain_rule
+from .suppressed import hidden_named, marks
 
 VERDICT_WORDS = {
     "met": ("✓", "Met", "The model meets the Essex Standard."),
@@ -135,6 +136,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "severity": c.get("severity", "required"),
                 "groups": groups,
                 "affected": _affected(doc, groups),
+                "hidden": hidden_named(doc, plan_disclosure(doc), groups, ev.get("metric")),
                 "response": response or None,
             }
         )
@@ -239,6 +241,7 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "tradeoff": tradeoff(doc),
         "privacy": facts.disclosure,
         "privacy_rule": convention_text(facts.disclosure.settings),
+        "marks": marks(facts.disclosure, w["people"]),
         "impact_assessments": model.get("impact_assessments") or [],
         "audit_date": model.get("audit_date"),
         "per100": per100,
