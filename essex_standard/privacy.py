@@ -17,15 +17,19 @@ The rules (see docs/privacy.md):
   FP, FN, TN is small: with the selection rate and base rate published, any one error rate
   pins down all four cells.
 * **Linking.** A hidden size hides every rate of the group; a hidden selection or base rate
-  hides the error rates (they would give it back).
-* **Secondary suppression.** Within every set of groups whose total is published (all groups
-  of an attribute; for an intersection, every slice that adds up to a margin group), the
-  hidden figures' counts *added together* can be recovered by subtraction from the total.  So
-  the next-smallest group's figure is hidden as well, until in every set the hidden groups'
-  counts (each cell: size; flagged and not flagged; ... ) sum to a safe number (not small),
-  or every group of the set is hidden.  A single hidden figure is the simplest case.
+  hides the error rates (they would give it back).  Figures hidden this way take the reason of
+  the figure they protect.
+* **Complementary (secondary) suppression.** Other groups' figures are hidden so that no
+  primary one can be worked out from the totals (an attribute's groups add up to everybody; an
+  intersection's slices to their margin groups), choosing the set that loses least: the exact
+  minimum-loss plan by integer programming, checked by a linear-programming attack until no
+  hidden small count can be narrowed to a range narrower than ``min_cell``
+  (:mod:`essex_standard.suppression`, :mod:`essex_standard.disclosure_check`).
 
-Suppressed figures are shown with the GSS symbol ``c`` (confidential) and a legend.
+Hidden figures are shown with the GSS symbol ``c`` (too few people) or ``s`` (hidden so that
+a smaller group's figure cannot be worked out), each explained where it is shown
+(:mod:`essex_standard.render.suppressed`), and listed with their reasons in results.json
+(``disclosure``).
 """
 
 from __future__ import annotations
