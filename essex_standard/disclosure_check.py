@@ -127,7 +127,9 @@ class Attack:
         for cell, weights, value in self.hidden_small(small):
             neg_high, support = self._bound(cell[0], weights, -1.0)
             high, low = -neg_high, 0.0
-            if high >= min_width - 1e-6:  # else narrow whatever the lower bound
+            if high - value >= min_width - 1e-6:
+                low = value  # the lower bound is at most the truth: wide enough already
+            elif high >= min_width - 1e-6:  # else narrow whatever the lower bound
                 low, low_support = self._bound(cell[0], weights, 1.0)
                 support |= low_support
             if high - low < min_width - 1e-6:

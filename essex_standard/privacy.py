@@ -335,8 +335,10 @@ def _cache_key(doc: Mapping[str, Any], settings: Mapping[str, Any], method: str)
     import hashlib
     import json
 
+    from .suppression import _named
+
     parts = {"overall": doc.get("overall"), "fairness": doc.get("fairness"),
-             "settings": settings, "method": method}
+             "settings": settings, "method": method, "named": sorted(map(str, _named(doc)))}
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
