@@ -88,7 +88,8 @@ def test_small_groups_show_the_suppression_symbol(public_outputs):
     _, html = public_outputs[("compas", "public-report.html")]
     row = re.search(r'<th scope="row">Native American &amp; Female</th>(.*?)</tr>', html,
                     re.S).group(1)
-    assert row.count('<span class="supp">c</span>') == 4  # 4 people: size and three rates
+    # 4 people: size and three rates, each marked c with its reason
+    assert row.count('<abbr class="supp" title="hidden: too few people">c</abbr>') == 4
     _, md = public_outputs[("hostile", "model-card.md")]
     tiny = next(line for line in md.splitlines() if line.startswith("| Tiny |"))
     assert set(cell.strip() for cell in tiny.split("|")[2:-1]) == {"c"}

@@ -138,3 +138,62 @@ def test_linked_figures_take_their_groups_reason():
     assert d.status["eth"]["B"]["selection"] == "primary"
     assert d.status["eth"]["B"]["errors"] == "primary"
     assert d.status["eth"]["B"]["n"] == "shown"
+
+
+def test_results_json_records_the_plan_and_validates():
+    import numpy as np
+    import pandas as pd
+
+    import essex_standard
+    from essex_standard.result import validate
+
+    rng = np.random.default_rng(3)
+    n = 300
+    df = pd.DataFrame({"y": rng.integers(0, 2, n), "p": rng.integers(0, 2, n),
+                       "eth": rng.choice(["A", "B", "C"], n, p=[0.85, 0.12, 0.03])})
+    r = essex_standard.audit_frame(df, y_true="y", y_pred="p", sensitive_features=["eth"],
+                                   bootstrap=0)
+    record = r.doc["disclosure"]
+    validate(r.doc)
+    assert record["method"].startswith("optimal")
+    c = next(h for h in record["hidden"] if h["group"] == "C")
+    assert set(c["figures"].values()) == {"primary"}
+    d = plan_disclosure(r.doc)
+    assert record["figures_hidden"] == sum(
+        s != "shown" for g in d.status.values() for f in g.values() for s in f.values()
+    ) + sum(s != "shown" for s in d.overall.values())
+
+
+def test_the_public_report_says_why_each_figure_is_hidden():
+    import re
+
+    from essex_standard.render.public import render_public_html
+    from essex_standard.result import AuditResult
+
+    doc = _doc("childrens-social-care")
+    html = render_public_html(AuditResult(doc))
+    marks = re.findall(r'<abbr class="supp" title="([^"]*)">(\w)</abbr>', html)
+    by_mark = {m: {t for t, mm in marks if mm == m} for _, m in marks}
+    assert by_mark["c"] == {"hidden: too few families"}
+    assert by_mark["s"] == {"hidden so that a smaller group&#39;s figure cannot be worked out"}
+    glossary = html[html.index('<dl class="glossary">'):]
+    assert re.search(r"<dt>c</dt><dd>We hid this figure because it is about too few families",
+                     glossary)
+    assert re.search(r"<dt>s</dt><dd>We hid this figure so that a smaller group", glossary)
+    assert "very few people" not in html
+    # Every group named as failing a check whose figures are hidden is said to be hidden.
+    d = plan_disclosure(doc)
+    said = 0
+    for c in doc["standard"]["criteria"]:
+        if c.get("verdict") != "not met":
+            continue
+        for g in (c.get("evidence") or {}).get("groups") or []:
+            attr, group = g.get("attribute"), g.get("group")
+            if g.get("verdict") != "not met" or attr is None or attr not in d.status:
+                continue
+            metrics = c["evidence"].get("metric")
+            names = [metrics] if isinstance(metrics, str) else metrics or []
+            if any(not d.metric_shown(attr, group, m) for m in names):
+                assert f"We hid the figures for {group}".replace("&", "&amp;") in html, group
+                said += 1
+    assert said, "the example names a failing group whose figures are hidden"
