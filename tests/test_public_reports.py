@@ -371,11 +371,11 @@ def _card_tables(md: str) -> dict[str, dict[str, tuple[int | None, float | None]
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if heading in (None, "Overall") or len(cells) < 3 or not line.startswith("| ") or \
-                not re.fullmatch(r"c|[\d,]+", cells[1]):
+                not re.fullmatch(r"[cs]|[\d,]+", cells[1]):
             continue
         group = cells[0].replace(" (reference)", "").replace("\\", "")
-        n = None if cells[1] == "c" else int(cells[1].replace(",", ""))
-        sel = None if cells[2] in ("c", "—") else float(cells[2])
+        n = None if cells[1] in ("c", "s") else int(cells[1].replace(",", ""))
+        sel = None if cells[2] in ("c", "s", "—") else float(cells[2])
         tables.setdefault(heading, {})[group] = (n, sel)
     return tables
 
@@ -419,7 +419,7 @@ def test_compas_hidden_cells_cannot_be_recovered_from_totals(compas_result):
     # The JSON outputs are no finer than the report.
     card = json.loads(render_model_card_json(compas_result))
     for m in card["quantitative_analysis"]["performance_metrics"]:
-        assert m["value"] == "c" or len(m["value"].split(".")[1]) <= 2, m
+        assert m["value"] in ("c", "s") or len(m["value"].split(".")[1]) <= 2, m
     assert not re.search(r"\d\.\d{3}", render_atrs_markdown(compas_result))
 
 
