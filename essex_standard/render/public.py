@@ -161,18 +161,22 @@ def _chart(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]) -> Any
     else:
         axis = f"{w['flagged']}, of every 100 {w['people']}"
     bars, described = [], []
+    why = marks(facts.disclosure, w["people"])
     for row in facts.table(attr):
         fig = row[metric]
         note = "comparison group" if row["is_reference"] else ""
-        bars.append(Bar(row["group"], fig.value, fig.ci, note=note, emphasis=row["is_reference"]))
-        shown = ("hidden to protect privacy" if fig.suppressed
-                 else "not known" if fig.value is None else f"{per100(fig.value)}")
+        hidden = (f"{why[fig.reason]['short']} ({why[fig.reason]['mark']})" if fig.suppressed
+                  else "not known" if fig.value is None else "")
+        bars.append(Bar(row["group"], fig.value, fig.ci,
+                        note="; ".join(t for t in (note, hidden) if t),
+                        emphasis=row["is_reference"]))
+        shown = hidden or f"{per100(fig.value)}"
         described.append(f"{row['group']}: {shown}")
     title = f"{label.capitalize()}: {axis}"
     desc = ("Bar chart. " + "; ".join(described) +
             ". Orange lines show the likely range. The same figures are in the table below.")
     return bar_chart(f"chart-{idx}", title, desc, bars, axis_label=axis,
-                     missing_text="c (hidden to protect privacy)")
+                     missing_text="not shown")
 
 
 def _worse_off(not_met: list[dict[str, Any]]) -> list[dict[str, Any]]:
