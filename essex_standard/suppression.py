@@ -59,7 +59,7 @@ FIGURE_WEIGHT = {"n": 1, "selection": 1, "base": 1, "errors": 2}
 #: about a failure should show the figures of the group it fails.
 NAMED_WEIGHT = 10
 #: Above this many figures the exact solver is not tried (the greedy rule is used).
-MILP_MAX_VARIABLES = 4000
+MILP_MAX_VARIABLES = 2000
 #: Branch-and-bound nodes the exact solver may use per solve (deterministic, unlike a time limit).
 MILP_NODE_LIMIT = 20000
 #: Rounds of "attack, then hide one more" before the fallback is used.
@@ -370,9 +370,10 @@ def plan_suppression(table: Table, min_cell: int, suppress_zero: bool,
     # none is left (each round hides at least one figure, so this ends).
     status = greedy_complements(table, primary, min_cell, suppress_zero, small)
     order = {c: i for i, c in enumerate(status)}
+    protected: set[tuple[Unit, tuple[int, ...]]] = set()  # stays so: the pattern only grows
     while True:
         rounds += 1
-        exposed = Attack(table, status).exposures(small, float(min_cell))
+        exposed = Attack(table, status).exposures(small, float(min_cell), skip=protected)
         if not exposed:
             return Plan(status, "greedy", rounds)
         for e in exposed:
@@ -380,6 +381,5 @@ def plan_suppression(table: Table, min_cell: int, suppress_zero: bool,
                 c for c, v in status.items() if v == "shown"]
             if not near:
                 return Plan(status, "greedy", rounds)  # everything is hidden
-            if near:
-                status[min(near, key=lambda c: (cost(table, c), order[c]))] = "secondary"
+            status[min(near, key=lambda c: (cost(table, c), order[c]))] = "secondary"
         status = greedy_complements(table, status, min_cell, suppress_zero, small)
