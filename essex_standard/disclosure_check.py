@@ -121,10 +121,17 @@ class Attack:
                     out.append(((unit, figure), weights, value))
         return out
 
-    def exposures(self, small: Callable[[int], bool], min_width: float) -> list[Exposure]:
-        """Hidden small counts the attacker narrows to a range less than ``min_width`` wide."""
+    def exposures(self, small: Callable[[int], bool], min_width: float,
+                  skip: set[tuple[Unit, tuple[int, ...]]] | None = None) -> list[Exposure]:
+        """Hidden small counts the attacker narrows to a range less than ``min_width`` wide.
+
+        ``skip``: counts already known to be protected (under a pattern that hid no more than
+        this one: hiding more only widens every range); the protected ones are added to it.
+        """
         out = []
         for cell, weights, value in self.hidden_small(small):
+            if skip is not None and (cell[0], weights) in skip:
+                continue
             neg_high, support = self._bound(cell[0], weights, -1.0)
             high, low = -neg_high, 0.0
             if high - value >= min_width - 1e-6:
@@ -135,6 +142,8 @@ class Attack:
             if high - low < min_width - 1e-6:
                 out.append(Exposure(cell, weights, value, low, high,  # type: ignore[arg-type]
                                     tuple(sorted(support, key=repr))))
+            elif skip is not None:
+                skip.add((cell[0], weights))
         return out
 
     def narrowest(self, small: Callable[[int], bool]) -> float | None:
