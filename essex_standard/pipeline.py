@@ -139,6 +139,10 @@ def run(data: AuditData, cfg: AuditConfig, step: Step | None = None,
         doc = round_floats(build_document(data, cfg, measure(data, cfg)))
     with step("Judging against the Standard"):
         doc["standard"] = judge(doc, cfg)
+    with step("Planning disclosure control"):
+        from .privacy import disclosure_record
+
+        doc["disclosure"] = disclosure_record(doc)
     if previous is not None:
         from .changes import compare
 

@@ -17,20 +17,24 @@ The rules (see docs/privacy.md):
   FP, FN, TN is small: with the selection rate and base rate published, any one error rate
   pins down all four cells.
 * **Linking.** A hidden size hides every rate of the group; a hidden selection or base rate
-  hides the error rates (they would give it back).
-* **Secondary suppression.** Within every set of groups whose total is published (all groups
-  of an attribute; for an intersection, every slice that adds up to a margin group), the
-  hidden figures' counts *added together* can be recovered by subtraction from the total.  So
-  the next-smallest group's figure is hidden as well, until in every set the hidden groups'
-  counts (each cell: size; flagged and not flagged; ... ) sum to a safe number (not small),
-  or every group of the set is hidden.  A single hidden figure is the simplest case.
+  hides the error rates (they would give it back).  Figures hidden this way take the reason of
+  the figure they protect.
+* **Complementary (secondary) suppression.** Other groups' figures are hidden so that no
+  primary one can be worked out from the totals (an attribute's groups add up to everybody; an
+  intersection's slices to their margin groups), choosing the set that loses least: the exact
+  minimum-loss plan by integer programming, checked by a linear-programming attack until no
+  hidden small count can be narrowed to a range narrower than ``min_cell``
+  (:mod:`essex_standard.suppression`, :mod:`essex_standard.disclosure_check`).
 
-Suppressed figures are shown with the GSS symbol ``c`` (confidential) and a legend.
+Hidden figures are shown with the GSS symbol ``c`` (too few people) or ``s`` (hidden so that
+a smaller group's figure cannot be worked out), each explained where it is shown
+(:mod:`essex_standard.render.suppressed`), and listed with their reasons in results.json
+(``disclosure``).
 """
 
 from __future__ import annotations
 
-import itertools
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,12 +150,17 @@ def privacy_settings(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The suppression plan
+# The suppression plan (chosen in essex_standard/suppression.py)
 
-#: Figures a public output can show for a group, and what each is derived from.
+#: Figures a public output can show for a group.
 FIGURES = ("n", "selection", "base", "errors")
 #: Which figure a metric belongs to.
 METRIC_FIGURE = {"selection_rate": "selection", "base_rate": "base"}
+#: Why a figure is hidden, in the words the public outputs use (docs/privacy.md).
+REASONS = {
+    "primary": "too few people",
+    "secondary": "hidden so that a smaller group's figure cannot be worked out",
+}
 
 
 def figure_of(metric: str) -> str:
@@ -185,25 +194,23 @@ class GroupCells:
 
 def cells_from_metrics(n: int, metrics: Mapping[str, Any]) -> GroupCells:
     """Recover a group's count table from its metrics in results.json."""
-    sel = metrics.get("selection_rate", {})
-    base = metrics.get("base_rate")
-    tpr = metrics.get("true_positive_rate")
-    fpr = metrics.get("false_positive_rate")
-    return GroupCells(
-        n=n,
-        flagged=int(sel.get("numerator", 0)),
-        positives=None if base is None else int(base["numerator"]),
-        tp=None if tpr is None or "numerator" not in tpr else int(tpr["numerator"]),
-        fp=None if fpr is None or "numerator" not in fpr else int(fpr["numerator"]),
-    )
+    from .suppression import _unit_counts
+
+    counts, flagged = _unit_counts(n, metrics)
+    if counts is None:
+        return GroupCells(n=n, flagged=flagged)
+    tp, fp, fn, _ = counts
+    return GroupCells(n=n, flagged=flagged, positives=tp + fn, tp=tp, fp=fp)
 
 
 @dataclass
 class Disclosure:
-    """Which figures a public output may show.
+    """Which figures a public output may show, and why each hidden one is hidden.
 
-    ``status[attribute][group][figure]`` is ``"shown"``, ``"primary"`` or ``"secondary"``;
-    ``overall[figure]`` likewise for the whole population.
+    ``status[attribute][group][figure]`` is ``"shown"``, ``"primary"`` (it rests on a count
+    below ``min_cell``) or ``"secondary"`` (a complementary cell: hidden so that a smaller
+    group's hidden figure cannot be worked out); ``overall[figure]`` likewise for everybody.
+    ``method`` says how the complementary cells were chosen (docs/privacy.md).
     """
 
     min_cell: int
@@ -211,14 +218,28 @@ class Disclosure:
     status: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     overall: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    method: str = "none"
+
+    def state(self, attribute: str | None, group: str | None, figure: str) -> str:
+        if attribute is None:
+            return self.overall.get(figure, "shown")
+        return self.status[attribute][group].get(figure, "shown")
 
     def shown(self, attribute: str | None, group: str | None, figure: str) -> bool:
-        if attribute is None:
-            return self.overall.get(figure, "shown") == "shown"
-        return self.status[attribute][group].get(figure, "shown") == "shown"
+        return self.state(attribute, group, figure) == "shown"
 
     def metric_shown(self, attribute: str | None, group: str | None, metric: str) -> bool:
         return self.shown(attribute, group, figure_of(metric))
+
+    def reason(self, attribute: str | None, group: str | None, metric: str) -> str | None:
+        """``"primary"``, ``"secondary"`` or None (shown) for a metric (or a figure name)."""
+        figure = metric if metric in FIGURES else figure_of(metric)
+        state = self.state(attribute, group, figure)
+        return None if state == "shown" else state
+
+    def row_hidden(self, attribute: str, group: str) -> bool:
+        """Whether every figure of a group's row is hidden."""
+        return all(s != "shown" for s in self.status[attribute][group].values())
 
     def count_shown(self, value: int | None) -> bool:
         """Whether a stand-alone count (not tied to a group) may be published."""
@@ -231,79 +252,42 @@ class Disclosure:
 
     @property
     def any_suppressed(self) -> bool:
+        return self.any_hidden("primary") or self.any_hidden("secondary")
+
+    def any_hidden(self, reason: str) -> bool:
+        """Whether any figure is hidden for this reason ("primary" or "secondary")."""
         return any(
-            s != "shown"
+            s == reason
             for groups in self.status.values()
             for figs in groups.values()
             for s in figs.values()
-        ) or any(s != "shown" for s in self.overall.values())
+        ) or any(s == reason for s in self.overall.values())
 
-
-def _primary(cells: GroupCells, small) -> dict[str, str]:
-    status = {}
-    for figure, counts in cells.cells.items():
-        status[figure] = "primary" if any(small(c) for c in counts) else "shown"
-    return status
-
-
-def _link(status: dict[str, str]) -> bool:
-    """Apply the linking rules in place; True if anything changed."""
-    changed = False
-
-    def hide(fig: str) -> None:
-        nonlocal changed
-        if fig in status and status[fig] == "shown":
-            status[fig] = "secondary"
-            changed = True
-
-    if status["n"] != "shown":
-        for fig in ("selection", "base", "errors"):
-            hide(fig)
-    if status.get("selection", "shown") != "shown" or status.get("base", "shown") != "shown":
-        hide("errors")
-    return changed
-
-
-def _constraint_sets(doc: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
-    """(attribute, groups) sets whose figures add up to a published total."""
-    fairness = doc.get("fairness", {})
-    sets: list[tuple[str, list[str]]] = []
-    for attr, section in fairness.items():
-        groups = list(section["groups"])
-        sets.append((attr, groups))
-        columns = section.get("columns", [attr])
-        if section.get("kind") != "intersection" or len(columns) < 2:
-            continue
-        margins = [list(fairness[c]["groups"]) if c in fairness else None for c in columns]
-        if any(m is None for m in margins):
-            continue
-        # Map every intersection group back to its margin values (names may contain " & ").
-        from .groups import intersection_label
-
-        combos = {intersection_label(parts): parts for parts in itertools.product(*margins)}
-        for axis in range(len(columns)):
-            for value in margins[axis]:
-                members = [g for g in groups if g in combos and combos[g][axis] == value]
-                if members:
-                    sets.append((attr, members))
-    return sets
-
-
-def _recoverable_small(hidden: list[str], cells: list[tuple[int, ...]], small) -> bool:
-    """Whether the hidden figures of a set give away a small count by subtraction.
-
-    The set's total is published, so each cell summed over the hidden groups can be worked
-    out; one hidden group gives away its own cells, whatever their size.
-    """
-    if len(hidden) == 1:
-        return True
-    return any(small(sum(column)) for column in zip(*cells, strict=True))
+    def record(self) -> dict[str, Any]:
+        """The plan for results.json: each group with a hidden figure, the figures and why."""
+        hidden = []
+        units = [(None, None, self.overall)] + [
+            (a, g, figs) for a, groups in self.status.items() for g, figs in groups.items()]
+        total = count = 0
+        for attr, group, figs in units:
+            total += len(figs)
+            reasons = {f: s for f, s in figs.items() if s != "shown"}
+            count += len(reasons)
+            if reasons:
+                hidden.append({"attribute": attr, "group": group, "figures": reasons,
+                               "row_hidden": len(reasons) == len(figs)})
+        return {"method": self.method, "figures": total, "figures_hidden": count,
+                "hidden": hidden}
 
 
 def plan_disclosure(
-    doc: Mapping[str, Any], settings: Mapping[str, Any] | None = None
+    doc: Mapping[str, Any], settings: Mapping[str, Any] | None = None, method: str = "auto"
 ) -> Disclosure:
     """Decide which figures the public outputs may show for a results document.
+
+    Primary cells rest on a small count; complementary cells are the cheapest set (in people
+    whose figures are hidden) that stops differencing and linear programming from giving a
+    small count back (essex_standard/suppression.py).
 
     >>> doc = {"overall": {"n": 100, "metrics": {"selection_rate": {"numerator": 40}}},
     ...        "fairness": {"sex": {"kind": "attribute", "columns": ["sex"], "groups": {
@@ -313,50 +297,53 @@ def plan_disclosure(
     >>> d = plan_disclosure(doc, {"min_cell": 10, "suppress_zero": True})
     >>> d.status["sex"]["X"]["n"], d.status["sex"]["M"]["n"], d.status["sex"]["F"]["n"]
     ('primary', 'secondary', 'shown')
-    >>> d.status["sex"]["M"]["selection"]
-    'secondary'
+    >>> d.reason("sex", "M", "selection_rate"), d.reason("sex", "F", "selection_rate")
+    ('secondary', None)
     """
+    from .suppression import build_table, plan_suppression
+
     settings = dict(settings) if settings else privacy_settings(doc)
+    key = _cache_key(doc, settings, method)
+    if key in _PLANS:
+        return copy.deepcopy(_PLANS[key])
     disclosure = Disclosure(
         min_cell=int(settings["min_cell"]),
         suppress_zero=bool(settings.get("suppress_zero", True)),
         settings=settings,
     )
-    small = disclosure.is_small
-    overall = doc.get("overall", {})
-    if overall:
-        disclosure.overall = _primary(cells_from_metrics(overall["n"], overall["metrics"]), small)
-        _link(disclosure.overall)
-    sizes: dict[str, dict[str, int]] = {}
-    counts: dict[str, dict[str, dict[str, tuple[int, ...]]]] = {}
-    for attr, section in doc.get("fairness", {}).items():
-        disclosure.status[attr] = {}
-        sizes[attr] = {}
-        counts[attr] = {}
-        for group, entry in section["groups"].items():
-            cells = cells_from_metrics(entry["n"], entry["metrics"])
-            disclosure.status[attr][group] = _primary(cells, small)
-            sizes[attr][group] = entry["n"]
-            counts[attr][group] = cells.cells
-    sets = _constraint_sets(doc)
-    changed = True
-    while changed:
-        changed = False
-        for groups in disclosure.status.values():
-            for status in groups.values():
-                changed |= _link(status)
-        for attr, members in sets:
-            for figure in FIGURES:
-                present = [g for g in members if figure in disclosure.status[attr][g]]
-                hidden = [g for g in present if disclosure.status[attr][g][figure] != "shown"]
-                candidates = sorted(
-                    (g for g in present if g not in hidden), key=lambda g: (sizes[attr][g], g)
-                )
-                if not hidden or not candidates or len(present) < 2:
-                    continue
-                if not _recoverable_small(hidden, [counts[attr][g][figure] for g in hidden],
-                                          small):
-                    continue
-                disclosure.status[attr][candidates[0]][figure] = "secondary"
-                changed = True
+    table = build_table(doc)
+    plan = plan_suppression(table, disclosure.min_cell, disclosure.suppress_zero, method)
+    disclosure.method = plan.method
+    for (unit, figure), state in plan.status.items():
+        attr, group = unit
+        if attr is None:
+            disclosure.overall[figure] = state
+        else:
+            disclosure.status.setdefault(attr, {}).setdefault(group, {})[figure] = state
+    if len(_PLANS) >= 16:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[key] = copy.deepcopy(disclosure)
     return disclosure
+
+
+#: Plans already made in this process (the public report, model card and ATRS record of one
+#: audit share one plan; solving it takes up to a few seconds).
+_PLANS: dict[str, Disclosure] = {}
+
+
+def _cache_key(doc: Mapping[str, Any], settings: Mapping[str, Any], method: str) -> str:
+    import hashlib
+    import json
+
+    from .suppression import _named
+
+    parts = {"overall": doc.get("overall"), "fairness": doc.get("fairness"),
+             "settings": settings, "method": method, "named": sorted(map(str, _named(doc)))}
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def disclosure_record(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``disclosure`` block of results.json: what the public outputs hide, and why."""
+    record = plan_disclosure(doc).record()
+    return {"reasons": dict(REASONS), **record}

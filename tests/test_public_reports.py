@@ -89,7 +89,8 @@ def test_small_groups_show_the_suppression_symbol(public_outputs):
     _, html = public_outputs[("compas", "public-report.html")]
     row = re.search(r'<th scope="row">Native American &amp; Female</th>(.*?)</tr>', html,
                     re.S).group(1)
-    assert row.count('<span class="supp">c</span>') == 4  # 4 people: size and three rates
+    # 4 people: size and three rates, each marked c with its reason
+    assert row.count('<abbr class="supp" title="hidden: too few people">c</abbr>') == 4
     _, md = public_outputs[("hostile", "model-card.md")]
     tiny = next(line for line in md.splitlines() if line.startswith("| Tiny |"))
     assert set(cell.strip() for cell in tiny.split("|")[2:-1]) == {"c"}
@@ -384,11 +385,11 @@ def _card_tables(md: str) -> dict[str, dict[str, tuple[int | None, float | None]
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if heading in (None, "Overall") or len(cells) < 3 or not line.startswith("| ") or \
-                not re.fullmatch(r"c|[\d,]+", cells[1]):
+                not re.fullmatch(r"[cs]|[\d,]+", cells[1]):
             continue
         group = cells[0].replace(" (reference)", "").replace("\\", "")
-        n = None if cells[1] == "c" else int(cells[1].replace(",", ""))
-        sel = None if cells[2] in ("c", "—") else float(cells[2])
+        n = None if cells[1] in ("c", "s") else int(cells[1].replace(",", ""))
+        sel = None if cells[2] in ("c", "s", "—") else float(cells[2])
         tables.setdefault(heading, {})[group] = (n, sel)
     return tables
 
@@ -432,7 +433,7 @@ def test_compas_hidden_cells_cannot_be_recovered_from_totals(compas_result):
     # The JSON outputs are no finer than the report.
     card = json.loads(render_model_card_json(compas_result))
     for m in card["quantitative_analysis"]["performance_metrics"]:
-        assert m["value"] == "c" or len(m["value"].split(".")[1]) <= 2, m
+        assert m["value"] in ("c", "s") or len(m["value"].split(".")[1]) <= 2, m
     assert not re.search(r"\d\.\d{3}", render_atrs_markdown(compas_result))
 
 

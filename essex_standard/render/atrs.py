@@ -35,7 +35,8 @@ def _pct(value: float | None) -> str:
 
 def _fig_text(fig, pct: bool = True) -> str:
     if fig.suppressed:
-        return "c (suppressed)"
+        return ("s (hidden so that a smaller group's figure cannot be worked out)"
+                if fig.reason == "secondary" else "c (hidden: too few people)")
     if fig.value is None:
         return "not defined"
     out = _pct(fig.value) if pct else f"{fig.value:.2f}"
@@ -311,8 +312,9 @@ def atrs_record(result: AuditResult) -> dict[str, Any]:
             "generated_by": f"essex-standard {doc['tool']['version']} from results.json "
                             f"(schema {doc['schema_version']})",
             "disclosure_control": f"{convention_text(facts.disclosure.settings).capitalize()}; "
-                                  "suppressed figures are shown as 'c', with secondary "
-                                  "suppression.",
+                                  "figures about too few people are shown as 'c'; "
+                                  "figures hidden so that a smaller group's figure cannot "
+                                  "be worked out (secondary suppression), as 's'.",
             "fairness_analysis": _fairness(facts),
             "owner_decision": decision_sentence(doc),
             "before_publishing_on_govuk": gaps,

@@ -49,6 +49,9 @@ class Figure:
     value: Any
     suppressed: bool = False
     ci: Any = None
+    #: Why a hidden figure is hidden: "primary" (too few people) or "secondary" (so that a
+    #: smaller group's figure cannot be worked out); None when shown.
+    reason: str | None = None
 
     @property
     def undefined(self) -> bool:
@@ -79,7 +82,7 @@ class PublicFacts:
     def group_n(self, attr: str, group: str) -> Figure:
         entry = self.doc["fairness"][attr]["groups"][group]
         if not self.disclosure.shown(attr, group, "n"):
-            return Figure(None, suppressed=True)
+            return Figure(None, suppressed=True, reason=self.disclosure.reason(attr, group, "n"))
         return Figure(entry["n"])
 
     def metric(self, attr: str | None, group: str | None, name: str) -> Figure:
@@ -90,7 +93,8 @@ class PublicFacts:
         if m is None:
             return Figure(None)
         if not self.disclosure.metric_shown(attr, group, name):
-            return Figure(None, suppressed=True)
+            return Figure(None, suppressed=True,
+                          reason=self.disclosure.reason(attr, group, name))
         return Figure(m.get("value"), ci=m.get("ci"))
 
     def difference(self, attr: str, group: str, name: str) -> Figure:
@@ -101,12 +105,16 @@ class PublicFacts:
             return Figure(None)
         if not (self.disclosure.metric_shown(attr, group, name)
                 and self.disclosure.metric_shown(attr, ref, name)):
-            return Figure(None, suppressed=True)
+            reasons = {self.disclosure.reason(attr, g, name) for g in (group, ref)}
+            return Figure(None, suppressed=True,
+                          reason="primary" if "primary" in reasons else "secondary")
         return Figure(d["difference"].get("value"), ci=d["difference"].get("ci"))
 
     def overall_n(self) -> Figure:
         n = self.doc["overall"]["n"]
-        return Figure(n) if self.disclosure.shown(None, None, "n") else Figure(None, True)
+        if self.disclosure.shown(None, None, "n"):
+            return Figure(n)
+        return Figure(None, True, reason=self.disclosure.reason(None, None, "n"))
 
     # ---- tables
     def metrics(self) -> tuple[str, ...]:

@@ -234,7 +234,8 @@ def model_card_toolkit(result: AuditResult) -> dict[str, Any]:
         if fig.value is None and not fig.suppressed:
             return  # undefined for this group (no one to measure on)
         entry: dict[str, Any] = {"type": m["name"],
-                                 "value": "c" if fig.suppressed else _rate(fig.value)}
+                                 "value": ("s" if fig.reason == "secondary" else "c")
+                                 if fig.suppressed else _rate(fig.value)}
         if slice_name:
             entry["slice"] = slice_name
         if fig.ci and not fig.suppressed:

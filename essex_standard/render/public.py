@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..privacy import convention_text
+from ..privacy import convention_text, plan_disclosure
 from ..result import AuditResult
 from ..statements import unsaid, who
 from .charts import Bar, bar_chart
@@ -33,6 +33,7 @@ from .public_owner import (
     public_changes,
 )
 from .rules import current_why, override_sentence, overrides, plain_rule
+from .suppressed import hidden_named, marks
 
 VERDICT_WORDS = {
     "met": ("✓", "Met", "The model meets the Essex Standard."),
@@ -157,6 +158,7 @@ def problems(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "severity": c.get("severity", "required"),
                 "groups": groups,
                 "affected": _affected(doc, groups),
+                "hidden": hidden_named(doc, plan_disclosure(doc), groups, ev.get("metric")),
                 "response": response or None,
                 "out_of_date": out_of_date(doc, c),
             }
@@ -182,18 +184,22 @@ def _chart(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]) -> Any
     else:
         axis = f"{w['flagged']}, of every 100 {w['people']}"
     bars, described = [], []
+    why = marks(facts.disclosure, w["people"])
     for row in facts.table(attr):
         fig = row[metric]
         note = "comparison group" if row["is_reference"] else ""
-        bars.append(Bar(row["group"], fig.value, fig.ci, note=note, emphasis=row["is_reference"]))
-        shown = ("hidden to protect privacy" if fig.suppressed
-                 else "not known" if fig.value is None else f"{per100(fig.value)}")
+        hidden = (f"{why[fig.reason]['short']} ({why[fig.reason]['mark']})" if fig.suppressed
+                  else "not known" if fig.value is None else "")
+        bars.append(Bar(row["group"], fig.value, fig.ci,
+                        note="; ".join(t for t in (note, hidden) if t),
+                        emphasis=row["is_reference"]))
+        shown = hidden or f"{per100(fig.value)}"
         described.append(f"{row['group']}: {shown}")
     title = f"{label.capitalize()}: {axis}"
     desc = ("Bar chart. " + "; ".join(described) +
             ". Orange lines show the likely range. The same figures are in the table below.")
     return bar_chart(f"chart-{idx}", title, desc, bars, axis_label=axis,
-                     missing_text="c (hidden to protect privacy)")
+                     missing_text="not shown")
 
 
 def public_context(result: AuditResult) -> dict[str, Any]:
@@ -254,6 +260,7 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "tradeoff": tradeoff(doc),
         "privacy": facts.disclosure,
         "privacy_rule": convention_text(facts.disclosure.settings),
+        "marks": marks(facts.disclosure, w["people"]),
         "impact_assessments": model.get("impact_assessments") or [],
         "org": who(model),
         "unsaid": lambda key: unsaid(model, key),
