@@ -86,11 +86,13 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    from .labels import capitalize_first
     from .links import html_link, mailto
 
     # Links from user data go through these filters only: http, https and mailto (links.py).
+
     env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci, gap=fmt_gap, link=html_link,
-                       mailto=mailto)
+                       mailto=mailto, capitalize=capitalize_first)
     env.globals["metric_label"] = lambda name: METRIC_LABELS.get(name, name.replace("_", " "))
     env.globals.update(short_reason=short_reason, split_evidence=split_evidence,
                        shows_metric=shows_metric,
