@@ -97,9 +97,9 @@ def environment():
     env.globals.update(short_reason=short_reason, split_evidence=split_evidence,
                        shows_metric=shows_metric,
                        metric_groups=METRIC_GROUPS, complement_metrics=COMPLEMENT_METRICS)
-    from .charts import rate_chart
+    from .charts import rate_chart, swatch
 
-    env.globals["rate_chart"] = rate_chart
+    env.globals.update(rate_chart=rate_chart, chart_swatch=swatch)
     from ..privacy import convention_text
     from .rules import current_why, override_line, overrides
 

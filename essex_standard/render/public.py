@@ -13,10 +13,10 @@ from typing import Any
 
 from ..privacy import convention_text
 from ..result import AuditResult
-from .charts import Bar, bar_chart
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, per100, words
 from .findings import public_findings, public_unexamined
 from .html import environment
+from .public_charts import attribute_charts
 from .rules import current_why, override_sentence, overrides, plain_rule
 
 VERDICT_WORDS = {
@@ -151,28 +151,6 @@ def tradeoff(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {"priority": priority or None, "differ": differ}
 
 
-def _chart(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]) -> Any:
-    metric = "false_positive_rate" if facts.labels_available else "selection_rate"
-    label = attribute_label(facts.doc, attr)
-    if metric == "false_positive_rate":
-        axis = f"wrongly {w['flagged']}, of every 100 {w['people']} who {w['no_outcome']}"
-    else:
-        axis = f"{w['flagged']}, of every 100 {w['people']}"
-    bars, described = [], []
-    for row in facts.table(attr):
-        fig = row[metric]
-        note = "comparison group" if row["is_reference"] else ""
-        bars.append(Bar(row["group"], fig.value, fig.ci, note=note, emphasis=row["is_reference"]))
-        shown = ("hidden to protect privacy" if fig.suppressed
-                 else "not known" if fig.value is None else f"{per100(fig.value)}")
-        described.append(f"{row['group']}: {shown}")
-    title = f"{label.capitalize()}: {axis}"
-    desc = ("Bar chart. " + "; ".join(described) +
-            ". Orange lines show the likely range. The same figures are in the table below.")
-    return bar_chart(f"chart-{idx}", title, desc, bars, axis_label=axis,
-                     missing_text="c (hidden to protect privacy)")
-
-
 def _worse_off(not_met: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The worse-off groups of the not-met findings, each characteristic once, for "In short"
     ("25 - 45, Less than 25 (age group)"); the order is the findings'."""
@@ -201,7 +179,7 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         if section.get("kind") == "intersection":
             intersections.append(entry)
         else:
-            entry["chart"] = _chart(facts, attr, idx, w)
+            entry["charts"] = attribute_charts(facts, attr, idx, w)
             attributes.append(entry)
     overall = {m: facts.metric(None, None, m) for m in
                ("selection_rate", "base_rate", "false_positive_rate", "false_negative_rate",
