@@ -119,3 +119,19 @@ def test_capitalize_keeps_the_rest_as_typed():
     out = env.from_string("{{ a | capitalize }}|{{ b | capitalize }}").render(
         a="nHS trust", b="$50K or more")
     assert out == "NHS trust|$50K or more"
+
+
+def test_no_chart_text_runs_past_the_right_edge():
+    axis = "wrongly flagged, of every 100 people who did not have the outcome the model predicts"
+    svg = str(bar_chart("c", "t", "d", [Bar("A long group name", 1.0, (0.9, 1.0))],
+                        axis_label=axis))
+    texts = re.findall(r'<text x="([0-9.]+)"[^>]*text-anchor="(\w+)"[^>]*>([^<]+)</text>|'
+                       r'<text x="([0-9.]+)"[^>]*>([^<]+)</text>', svg)
+    for x_anchor, anchor, t_anchor, x_plain, t_plain in texts:
+        if anchor == "end":
+            assert float(x_anchor) <= WIDTH
+            continue
+        x, text = (x_anchor, t_anchor) if x_anchor else (x_plain, t_plain)
+        width = text_width(text) / (2 if anchor == "middle" else 1)
+        assert float(x) + width <= WIDTH, text
+    assert axis in " ".join(re.findall(r">([^<]+)</text>", svg))  # wrapped, not cut

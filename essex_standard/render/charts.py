@@ -11,6 +11,7 @@ is named in words.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -110,7 +111,10 @@ def bar_chart(
     plot_w = WIDTH - LEFT - RIGHT
     row_h = LABEL_H + BAR_H + ROW_GAP
     top = 4
-    axis_h = 36 if axis_label else 20
+    # The axis label wraps rather than running off the chart's right edge.
+    axis_lines = textwrap.wrap(axis_label, int((WIDTH - LEFT) / text_width("x"))) \
+        if axis_label else []
+    axis_h = 20 + 16 * len(axis_lines)
     height = top + row_h * len(bars) + axis_h
     chart_id = element_id(chart_id)
     tid, did = labelledby or f"{chart_id}-title", f"{chart_id}-desc"
@@ -141,10 +145,10 @@ def bar_chart(
             f'<text x="{x:.1f}" y="{base + 12}" font-size="{FONT}" fill="{MUTED}" '
             f'text-anchor="{anchor}">{tick}</text>'
         )
-    if axis_label:
+    for k, line in enumerate(axis_lines):
         parts.append(
-            f'<text x="{LEFT}" y="{base + 29}" font-size="{FONT}" fill="{MUTED}">'
-            f"{escape(axis_label)}</text>"
+            f'<text x="{LEFT}" y="{base + 29 + 16 * k}" font-size="{FONT}" fill="{MUTED}">'
+            f"{escape(line)}</text>"
         )
     for i, bar in enumerate(bars):
         y = top + i * row_h
