@@ -135,3 +135,13 @@ def test_no_chart_text_runs_past_the_right_edge():
         width = text_width(text) / (2 if anchor == "middle" else 1)
         assert float(x) + width <= WIDTH, text
     assert axis in " ".join(re.findall(r">([^<]+)</text>", svg))  # wrapped, not cut
+
+
+@pytest.mark.slow
+def test_without_the_standard_a_chart_claims_no_finding(csc_result):
+    from essex_standard.result import AuditResult
+
+    doc = {k: v for k, v in csc_result.doc.items() if k != "standard"}
+    html = render_public_html(AuditResult(doc))
+    titles = re.findall(r'<figcaption class="chart-title" id="[^"]+">([^<]+)', html)
+    assert titles and all(t.endswith("wrongly flagged, by group") for t in titles), titles
