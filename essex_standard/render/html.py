@@ -8,6 +8,7 @@ extension, because group and model names come from user data and must never inje
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from ..resources import templates_dir
@@ -131,9 +132,32 @@ def render_technical_html(result: AuditResult) -> str:
         standard=doc.get("standard"),
         metric_order=list(METRIC_LABELS),
     )
-    # A wide table scrolls sideways inside its wrapper on a narrow screen; keyboard users must
-    # be able to focus the wrapper to scroll it (WCAG 2.1.1; axe 'scrollable-region-focusable').
-    return html.replace('<div class="table-wrap', '<div tabindex="0" class="table-wrap')
+    return focusable_tables(html)
+
+
+_WRAP = re.compile(r'<div class="table-wrap([^"]*)">'
+                   r'(\s*<table[^>]*>\s*<caption[^>]*>(.*?)</caption>)?', re.S)
+
+
+def focusable_tables(html: str) -> str:
+    """Make each table wrapper a named, focusable region.
+
+    A wide table scrolls sideways inside its wrapper on a narrow screen; keyboard users must be
+    able to focus the wrapper to scroll it (WCAG 2.1.1; axe 'scrollable-region-focusable'), and
+    a screen reader then announces the region by its table's caption.
+
+    >>> out = focusable_tables('<div class="table-wrap"><table><caption>A &amp; <b>"B"</b>'
+    ...                        '</caption>')
+    >>> out[:out.index("<table>")]
+    '<div tabindex="0" role="region" aria-label="A &amp; &quot;B&quot;" class="table-wrap">'
+    """
+    def named(m: re.Match[str]) -> str:
+        label = " ".join(re.sub(r"<[^>]+>", "", m.group(3) or "").split()) or "Table"
+        label = label.replace('"', "&quot;")
+        return (f'<div tabindex="0" role="region" aria-label="{label}" '
+                f'class="table-wrap{m.group(1)}">{m.group(2) or ""}')
+
+    return _WRAP.sub(named, html)
 
 
 # ---- helpers for the Standard section of the technical report
