@@ -7,8 +7,8 @@ the judge is).  Nothing is decided here: which comparisons are *not met* or *und
 from ``standard.criteria[].evidence.findings`` (:func:`~.findings.judged_findings`); this module
 only picks which of the already-judged measures to draw and hands the template the parts of its
 title.  A characteristic with no such finding gets one chart of the first measure the Standard
-judged for it (its title then says no gap was beyond the limit), or, when nothing was judged,
-of the rate the table leads with.
+judged for it (its title then says no gap was beyond the limit, unless a group went unjudged
+on it), or, when nothing was judged, of the rate the table leads with.
 
 Every figure goes through disclosure control (:class:`~.facts.PublicFacts`); a hidden one is
 drawn as ``c``.
@@ -83,7 +83,10 @@ def chart_measures(doc: Mapping[str, Any], facts: PublicFacts, attr: str
               if f.get("attribute") == attr and f.get("reference_group") is not None
               and f["metric"] in PLAIN]
     if judged:
-        return [{"metric": judged[0], "sure": "met", "statements": []}]
+        # "No gap beyond the limit" only when no group went unjudged on that measure.
+        unjudged = any(u.get("attribute") == attr and u.get("metric") in (judged[0], None)
+                       for u in (doc.get("standard") or {}).get("unexamined") or [])
+        return [{"metric": judged[0], "sure": None if unjudged else "met", "statements": []}]
     metric = "false_positive_rate" if facts.labels_available else "selection_rate"
     return [{"metric": metric, "sure": None, "statements": []}]
 
