@@ -33,7 +33,7 @@ __all__ = ["AuditConfig", "DataConfig", "EstimatorConfig", "ProtectedAttribute",
            "check_keys", "load_config", "parse_config"]
 
 ESTIMATOR_KEYS = ("path", "features", "trusted", "trusted_types", "positive_class")
-PROTECTED_KEYS = ("column", "reference", "label", "categorical")
+PROTECTED_KEYS = ("column", "reference", "label", "categorical", "order", "labels")
 TOP_LEVEL_KEYS = (
     "model",
     "data",
@@ -74,6 +74,10 @@ class ProtectedAttribute:
     label: str | None = None
     categorical: bool = False
     """``categorical: true``: a numeric column (codes) is a set of groups, not a number."""
+    order: tuple[str, ...] = ()
+    """Values shown first, in this order (the rest follow in natural order: group_order.py)."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """(value in the data, label shown for it) pairs, e.g. ("A92", "female")."""
 
 
 @dataclass(frozen=True)
@@ -177,12 +181,17 @@ def _parse_protected(section: Any, src: str) -> tuple[ProtectedAttribute, ...]:
         label = item.get("label")
         categorical = expect(item.get("categorical", False), bool,
                               f"protected[{i}].categorical", src, "true or false")
+        from .group_order import parse_group_display  # imports pandas: only when needed
+
+        order, group_labels = parse_group_display(item, i, src)
         out.append(
             ProtectedAttribute(
                 column=str(item["column"]),
                 reference=None if ref is None else str(ref),
                 label=None if label is None else str(label),
                 categorical=categorical,
+                order=order,
+                labels=group_labels,
             )
         )
     columns = [p.column for p in out]

@@ -56,6 +56,7 @@ class Grouping:
     labels: tuple[str, ...]
     reference: int
     reference_rule: str  # "declared" or "largest"
+    display: tuple[tuple[str, str], ...] = ()  # (value in the data, its label): group_order.py
 
     @property
     def n_groups(self) -> int:

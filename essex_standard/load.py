@@ -15,6 +15,7 @@ import pandas as pd
 
 from .config import AuditConfig
 from .errors import DataError, shown
+from .group_order import arrange, raw_value
 from .groups import Grouping, intersect, make_grouping
 from .io import read_table, sha256_file
 from .predictions import apply_threshold, binary_column, score_column
@@ -212,9 +213,11 @@ def _groupings(frame: pd.DataFrame, cfg: AuditConfig, source: str,
     by_column: dict[str, Grouping] = {}
     for attr in cfg.protected:
         try:
-            g = make_grouping(attr.column, frame[attr.column], attr.reference,
+            g = make_grouping(attr.column, frame[attr.column],
+                              raw_value(attr.reference, attr.labels),
                               categorical=attr.categorical, max_groups=cfg.max_groups,
                               weights=weights)
+            g = arrange(g, attr.order, attr.labels)  # display order and labels (group_order.py)
         except DataError as exc:
             raise DataError(f"{source}: {exc}") from None
         groupings.append(g)

@@ -297,7 +297,10 @@ def align(grouping: Grouping, reference_values: pd.Series) -> AlignedGroups:
     """Code the reference column with the audited groups' labels; reference-only groups
     (a group that vanished from the audited data) are appended."""
     ref_codes, ref_labels = encode(reference_values)
-    labels = list(grouping.labels) + [lab for lab in ref_labels if lab not in grouping.labels]
+    renamed = dict(grouping.display)  # protected[].labels: the reference data holds the values
+    ref_labels = tuple(renamed.get(lab, lab) for lab in ref_labels)
+    labels = list(grouping.labels) + [lab for lab in dict.fromkeys(ref_labels)
+                                      if lab not in grouping.labels]
     mapping = np.array([labels.index(lab) for lab in ref_labels], dtype=np.int64)
     return AlignedGroups(grouping.name, tuple(labels), mapping[ref_codes], grouping.codes)
 

@@ -22,6 +22,7 @@ from ..statements import decision_sentence
 from .atrs_govuk import facet_label, govuk_metadata
 from .facts import NOT_PROVIDED, PublicFacts, attribute_label, model_field, words
 from .findings import public_findings, public_unexamined
+from .labels import capitalize_first
 from .rules import override_line, overrides
 
 ATRS_VERSION = "3.0"
@@ -160,9 +161,9 @@ def _completeness(facts: PublicFacts) -> str:
             n = facts.group_n(attr, "(missing)")
             total = doc["overall"]["n"]
             share = "c" if n.suppressed else f"{100 * n.value / total:.1f}%"
-            parts.append(f"{label.capitalize()}: not recorded for {share} of records")
+            parts.append(f"{capitalize_first(label)}: not recorded for {share} of records")
         else:
-            parts.append(f"{label.capitalize()}: recorded for every record")
+            parts.append(f"{capitalize_first(label)}: recorded for every record")
         small = [g for g, e in section["groups"].items() if e.get("small")]
         if small:
             parts[-1] += (f"; {len(small)} group(s) smaller than "
@@ -311,7 +312,8 @@ def atrs_record(result: AuditResult) -> dict[str, Any]:
                     "numbered fields.",
             "generated_by": f"essex-standard {doc['tool']['version']} from results.json "
                             f"(schema {doc['schema_version']})",
-            "disclosure_control": f"{convention_text(facts.disclosure.settings).capitalize()}; "
+            "disclosure_control": capitalize_first(
+                convention_text(facts.disclosure.settings)) + "; "
                                   "figures about too few people are shown as 'c'; "
                                   "figures hidden so that a smaller group's figure cannot "
                                   "be worked out (secondary suppression), as 's'.",
@@ -335,7 +337,7 @@ def _dataset_card(facts: PublicFacts, inp: Mapping[str, Any], model: Mapping[str
     size = NOT_PROVIDED if rows is None else (
         f"{rows:,} records" if facts.disclosure.count_shown(rows) else "c records")
     return {"name": str(inp["path"]),
-            "description": f"{_ROLE.get(inp['role'], inp['role']).capitalize()}. "
+            "description": f"{capitalize_first(_ROLE.get(inp['role'], inp['role']))}. "
                            f"{model_field(model, 'data_sources')}",
             "url": model_field(model, "source_data_url"),
             "size": size,

@@ -11,18 +11,31 @@ is named in words.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
 from markupsafe import Markup
 
-WIDTH = 640
-LABEL_H = 15
+#: Drawn 400 units wide: the public page shows it at 400 px at most and about 360 px on a
+#: 390 px phone, so 12-unit text is never below 9 px on screen; a third of an A4 landscape
+#: page (the technical PDF) keeps it near 7 pt.
+WIDTH = 400
+FONT = 12
+LABEL_H = 16
 BAR_H = 14
 ROW_GAP = 9
 LEFT = 4
-RIGHT = 120
+RIGHT = 44
+#: Colours, each at least 3:1 against what it touches (WCAG 1.4.11): bars 8.1:1 on white; the
+#: comparison group's bar near-black; the likely-range line dark orange (4.8:1 on white) drawn
+#: over a white halo so that it stands out on a bar too; gridlines pale, drawn under labels.
+BAR = "#1d4f91"
+REFERENCE_BAR = "#0b0c0c"
+RANGE = "#b35900"
+GRID = "#b1b4b6"
+MUTED = "#505a5f"
 
 
 @dataclass
@@ -34,6 +47,7 @@ class Bar:
     ci: Sequence[float] | None = None
     note: str = ""
     emphasis: bool = False
+    missing: str | None = None  # what to write when value is None (else the chart's default)
 
 
 def element_id(text: str) -> str:
@@ -50,6 +64,27 @@ def _fmt(value: float, scale: float, unit: str) -> str:
     return f"{shown:.0f}{unit}" if scale >= 100 else f"{shown:.3f}"
 
 
+def text_width(text: str, size: float = FONT) -> float:
+    """A generous estimate of a label's width (DejaVu Sans averages ~0.6 em a character), used
+    to keep gridlines from crossing value labels.
+
+    >>> text_width("78") > 2 * 0.55 * FONT
+    True
+    """
+    return 0.62 * size * len(text)
+
+
+def _label_span(bar: Bar, plot_w: float, scale: float, unit: str, missing_text: str
+                ) -> tuple[float, float]:
+    """Where a bar's value label (or its missing-value text) runs, left to right."""
+    if bar.value is None:
+        return LEFT, LEFT + text_width(bar.missing or missing_text)
+    end = LEFT + max(0.0, min(1.0, bar.value)) * plot_w
+    if bar.ci:
+        end = max(end, LEFT + max(0.0, min(1.0, bar.ci[1])) * plot_w + 1)
+    return end + 5, end + 5 + text_width(_fmt(bar.value, scale, unit))
+
+
 def bar_chart(
     chart_id: str,
     title: str,
@@ -60,83 +95,117 @@ def bar_chart(
     unit: str = "",
     axis_label: str = "",
     missing_text: str = "c",
+    labelledby: str | None = None,
 ) -> Markup:
     """A horizontal bar chart with optional interval whiskers, as accessible inline SVG.
+
+    ``labelledby`` names the id of a visible title outside the SVG (the public report prints
+    the chart's message above it); the SVG then carries no ``<title>`` of its own.
 
     >>> svg = bar_chart("x", "Flagged", "Two groups", [Bar("A", 0.2), Bar("B", None)])
     >>> svg.startswith('<svg') and 'role="img"' in svg and "<title" in svg
     True
+    >>> 'aria-labelledby="t x-desc"' in bar_chart("x", "", "d", [Bar("A", .2)], labelledby="t")
+    True
     """
     plot_w = WIDTH - LEFT - RIGHT
     row_h = LABEL_H + BAR_H + ROW_GAP
-    top = 8
-    height = top + row_h * len(bars) + 30
+    top = 4
+    # The axis label wraps rather than running off the chart's right edge.
+    axis_lines = textwrap.wrap(axis_label, int((WIDTH - LEFT) / text_width("x"))) \
+        if axis_label else []
+    axis_h = 20 + 16 * len(axis_lines)
+    height = top + row_h * len(bars) + axis_h
     chart_id = element_id(chart_id)
-    tid, did = f"{chart_id}-title", f"{chart_id}-desc"
+    tid, did = labelledby or f"{chart_id}-title", f"{chart_id}-desc"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{tid} {did}" '
         f'viewBox="0 0 {WIDTH} {height}" width="100%" class="chart" '
-        f'preserveAspectRatio="xMinYMin meet">',
-        f'<title id="{tid}">{escape(title)}</title>',
+        f'preserveAspectRatio="xMinYMin meet" font-family="DejaVu Sans, Arial, sans-serif">',
+        "" if labelledby else f'<title id="{tid}">{escape(title)}</title>',
         f'<desc id="{did}">{escape(description)}</desc>',
     ]
     # Light vertical gridlines at 0, 25, 50, 75, 100 (% of the scale), only beside the bars
-    # so that they never cross a label.
+    # so that they never cross a group's name, and left out where a value label sits.
+    base = top + row_h * len(bars)
+    spans = [_label_span(bar, plot_w, scale, unit, missing_text) for bar in bars]
     for i in range(5):
         x = LEFT + plot_w * i / 4
         for r in range(len(bars)):
+            if spans[r][0] - 2 <= x <= spans[r][1] + 2:
+                continue
             y0 = top + r * row_h + LABEL_H - 1
             parts.append(
                 f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y0 + BAR_H + 2}" '
-                'stroke="#b1b4b6" stroke-width="0.6"/>'
+                f'stroke="{GRID}" stroke-width="0.8"/>'
             )
         tick = _fmt(i / 4, scale, unit)
+        anchor = "start" if i == 0 else "end" if i == 4 else "middle"
         parts.append(
-            f'<text x="{x:.1f}" y="{height - 13}" font-size="10" fill="#505a5f" '
-            f'text-anchor="middle">{tick}</text>'
+            f'<text x="{x:.1f}" y="{base + 12}" font-size="{FONT}" fill="{MUTED}" '
+            f'text-anchor="{anchor}">{tick}</text>'
         )
-    if axis_label:
+    for k, line in enumerate(axis_lines):
         parts.append(
-            f'<text x="{LEFT + plot_w / 2:.1f}" y="{height - 1}" font-size="10" fill="#505a5f" '
-            f'text-anchor="middle">{escape(axis_label)}</text>'
+            f'<text x="{LEFT}" y="{base + 29 + 16 * k}" font-size="{FONT}" fill="{MUTED}">'
+            f"{escape(line)}</text>"
         )
     for i, bar in enumerate(bars):
         y = top + i * row_h
         label = bar.label + (f" ({bar.note})" if bar.note else "")
         weight = ' font-weight="bold"' if bar.emphasis else ""
         parts.append(
-            f'<text x="{LEFT}" y="{y + LABEL_H - 3}" font-size="11.5" fill="#0b0c0c"{weight}>'
+            f'<text x="{LEFT}" y="{y + LABEL_H - 4}" font-size="{FONT}" fill="#0b0c0c"{weight}>'
             f"{escape(label)}</text>"
         )
         by = y + LABEL_H
         if bar.value is None:
             parts.append(
-                f'<text x="{LEFT}" y="{by + BAR_H - 3}" font-size="11" fill="#505a5f">'
-                f"{escape(missing_text)}</text>"
+                f'<text x="{LEFT}" y="{by + BAR_H - 2}" font-size="{FONT}" fill="{MUTED}">'
+                f"{escape(bar.missing or missing_text)}</text>"
             )
             continue
         w = max(0.0, min(1.0, bar.value)) * plot_w
-        fill = "#1d4f91" if not bar.emphasis else "#0b0c0c"
+        fill = REFERENCE_BAR if bar.emphasis else BAR
         parts.append(
             f'<rect x="{LEFT}" y="{by}" width="{w:.1f}" height="{BAR_H}" fill="{fill}"/>'
         )
-        end = LEFT + w
         if bar.ci:
             lo = LEFT + max(0.0, min(1.0, bar.ci[0])) * plot_w
             hi = LEFT + max(0.0, min(1.0, bar.ci[1])) * plot_w
             mid = by + BAR_H / 2
+            d = (f"M{lo:.1f} {mid:.1f}H{hi:.1f}M{lo:.1f} {mid - 5:.1f}V{mid + 5:.1f}"
+                 f"M{hi:.1f} {mid - 5:.1f}V{mid + 5:.1f}")
             parts.append(
-                f'<path d="M{lo:.1f} {mid:.1f}H{hi:.1f}M{lo:.1f} {mid - 4:.1f}V{mid + 4:.1f}'
-                f'M{hi:.1f} {mid - 4:.1f}V{mid + 4:.1f}" stroke="#f47738" stroke-width="2" '
-                'fill="none"/>'
+                f'<path d="{d}" stroke="#fff" stroke-width="5" fill="none"/>'
+                f'<path d="{d}" stroke="{RANGE}" stroke-width="2" fill="none"/>'
             )
-            end = max(end, hi)
+        x0 = _label_span(bar, plot_w, scale, unit, missing_text)[0]
         parts.append(
-            f'<text x="{end + 5:.1f}" y="{by + BAR_H - 3}" font-size="11" fill="#0b0c0c">'
+            f'<text x="{x0:.1f}" y="{by + BAR_H - 2}" font-size="{FONT}" fill="#0b0c0c">'
             f"{_fmt(bar.value, scale, unit)}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def swatch(kind: str) -> Markup:
+    """A small picture of one mark of the charts, for a visible key beside them (hidden from
+    screen readers: the key's words say the same).
+
+    >>> "stroke" in swatch("range") and 'aria-hidden="true"' in swatch("bar")
+    True
+    """
+    head = ('<svg xmlns="http://www.w3.org/2000/svg" class="swatch" aria-hidden="true" '
+            'focusable="false" width="28" height="14" viewBox="0 0 28 14">')
+    if kind == "range":
+        d = "M2 7H26M2 2V12M26 2V12"
+        body = (f'<path d="{d}" stroke="#fff" stroke-width="5" fill="none"/>'
+                f'<path d="{d}" stroke="{RANGE}" stroke-width="2" fill="none"/>')
+    else:
+        fill = REFERENCE_BAR if kind == "reference" else BAR
+        body = f'<rect x="0" y="1" width="28" height="12" fill="{fill}"/>'
+    return Markup(head + body + "</svg>")
 
 
 def rate_chart(attr: str, section, metric: str, chart_id: str) -> Markup:

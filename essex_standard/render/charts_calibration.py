@@ -20,9 +20,13 @@ from typing import Any
 from markupsafe import Markup
 
 INK, MUTED, RULE = "#0b0c0c", "#505a5f", "#b1b4b6"
-ACCENT, ORANGE, RED = "#1d4f91", "#f47738", "#b10e1e"
-#: Distinguishable on white and for common colour-vision deficiencies (Okabe–Ito).
-SERIES = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
+#: ORANGE is the charts' range colour (charts.RANGE, 4.8:1 on white: WCAG 1.4.11 asks 3:1;
+#: GOV.UK's #f47738 is only 2.78:1).
+ACCENT, ORANGE, RED = "#1d4f91", "#b35900", "#b10e1e"
+#: Distinguishable on white and for common colour-vision deficiencies (Okabe–Ito), each at
+#: least 3:1 on white: Okabe–Ito's yellow and sky blue (2.3:1) are replaced by a dark ochre
+#: and a purple.
+SERIES = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#9a6700", "#6a3d9a", "#000000")
 
 
 def _open(chart_id: str, width: float, height: float, title: str, desc: str) -> list[str]:
@@ -112,8 +116,8 @@ def reliability_chart(chart_id: str, group: str, rows: Sequence[Mapping[str, Any
         v = i * step
         parts.append(f'<line x1="{left}" y1="{sy(v):.1f}" x2="{left + w}" y2="{sy(v):.1f}" '
                      f'stroke="{RULE}" stroke-width="0.5"/>')
-        parts.append(_text(left - 4, sy(v) + 3, f"{v:.2f}", 8.5, "end"))
-        parts.append(_text(sx(v), pad + h + 11, f"{v:.2f}", 8.5, "middle"))
+        parts.append(_text(left - 4, sy(v) + 3, f"{v:.2f}", 9, "end"))
+        parts.append(_text(sx(v), pad + h + 11, f"{v:.2f}", 9, "middle"))
     parts.append(f'<line x1="{sx(0):.1f}" y1="{sy(0):.1f}" x2="{sx(top):.1f}" y2="{sy(top):.1f}" '
                  f'stroke="{MUTED}" stroke-dasharray="4 3" stroke-width="1"/>')
     for r in pts:
@@ -181,13 +185,13 @@ def shift_chart(chart_id: str, rows: Sequence[Mapping[str, Any]], margin: float 
     for v in (-margin, margin):
         parts.append(f'<line x1="{sx(v):.1f}" y1="{top - 4}" x2="{sx(v):.1f}" '
                      f'y2="{height - 26}" stroke="{ORANGE}" stroke-dasharray="3 3"/>')
-    parts.append(_text(sx(margin), top - 8, f"+{margin:g}", 8.5, "middle", ORANGE))
-    parts.append(_text(sx(-margin), top - 8, f"−{margin:g}", 8.5, "middle", ORANGE))
+    parts.append(_text(sx(margin), top - 8, f"+{margin:g}", 9, "middle", ORANGE))
+    parts.append(_text(sx(-margin), top - 8, f"−{margin:g}", 9, "middle", ORANGE))
     for v in (-span, -span / 2, 0.0, span / 2, span):
         stroke, sw = (INK, 0.9) if v == 0 else (RULE, 0.5)
         parts.append(f'<line x1="{sx(v):.1f}" y1="{top - 4}" x2="{sx(v):.1f}" y2="{height - 26}" '
                      f'stroke="{stroke}" stroke-width="{sw}"/>')
-        parts.append(_text(sx(v), height - 14, f"{v:+.2f}", 8.5, "middle"))
+        parts.append(_text(sx(v), height - 14, f"{v:+.2f}", 9, "middle"))
     parts.append(_text(label_w + plot / 2, height - 2,
                        "change in observed − predicted (audited − reference)", 9, "middle"))
     for i, r in enumerate(rows):

@@ -8,6 +8,7 @@ extension, because group and model names come from user data and must never inje
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from ..resources import templates_dir
@@ -86,17 +87,19 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    from .labels import capitalize_first
     from .links import html_link, mailto
 
     # Links from user data go through these filters only: http, https and mailto (links.py).
+
     env.filters.update(num=fmt_num, pct=fmt_pct, ci=fmt_ci, gap=fmt_gap, link=html_link,
-                       mailto=mailto)
+                       mailto=mailto, capitalize=capitalize_first)
     env.globals["metric_label"] = lambda name: METRIC_LABELS.get(name, name.replace("_", " "))
     # View builders (split_evidence, short_reason...) are not exposed: the technical report's
     # context is prepared in Python (render/technical.py), and templates only render it.
-    from .charts import rate_chart
+    from .charts import rate_chart, swatch
 
-    env.globals["rate_chart"] = rate_chart
+    env.globals.update(rate_chart=rate_chart, chart_swatch=swatch)
     from ..privacy import convention_text
     env.globals.update(convention_text=convention_text)
     from .charts_calibration import register
@@ -112,9 +115,32 @@ def render_technical_html(result: AuditResult) -> str:
 
     doc, _ = display_doc(result.doc)
     html = environment().get_template("technical-report.html").render(**technical_context(doc))
-    # A wide table scrolls sideways inside its wrapper on a narrow screen; keyboard users must
-    # be able to focus the wrapper to scroll it (WCAG 2.1.1; axe 'scrollable-region-focusable').
-    return html.replace('<div class="table-wrap', '<div tabindex="0" class="table-wrap')
+    return focusable_tables(html)
+
+
+_WRAP = re.compile(r'<div class="table-wrap([^"]*)">'
+                   r'(\s*<table[^>]*>\s*<caption[^>]*>(.*?)</caption>)?', re.S)
+
+
+def focusable_tables(html: str) -> str:
+    """Make each table wrapper a named, focusable region.
+
+    A wide table scrolls sideways inside its wrapper on a narrow screen; keyboard users must be
+    able to focus the wrapper to scroll it (WCAG 2.1.1; axe 'scrollable-region-focusable'), and
+    a screen reader then announces the region by its table's caption.
+
+    >>> out = focusable_tables('<div class="table-wrap"><table><caption>A &amp; <b>"B"</b>'
+    ...                        '</caption>')
+    >>> out[:out.index("<table>")]
+    '<div tabindex="0" role="region" aria-label="A &amp; &quot;B&quot;" class="table-wrap">'
+    """
+    def named(m: re.Match[str]) -> str:
+        label = " ".join(re.sub(r"<[^>]+>", "", m.group(3) or "").split()) or "Table"
+        label = label.replace('"', "&quot;")
+        return (f'<div tabindex="0" role="region" aria-label="{label}" '
+                f'class="table-wrap{m.group(1)}">{m.group(2) or ""}')
+
+    return _WRAP.sub(named, html)
 
 
 # ---- helpers for the Standard section of the technical report

@@ -18,6 +18,20 @@ from collections.abc import Mapping
 from typing import Any
 
 LABEL_LIMIT = 100
+
+
+def capitalize_first(text: object) -> str:
+    """The text with its first letter upper-cased and nothing else changed.
+
+    Jinja's own ``capitalize`` (and ``str.capitalize``) lower-case the rest, turning
+    "NHS trust" into "Nhs trust" and "over $50K" into "Over $50k"; a name a council typed must
+    reach the reader as typed.
+
+    >>> capitalize_first("nHS trust"), capitalize_first("$50K or more"), capitalize_first("")
+    ('NHS trust', '$50K or more', '')
+    """
+    s = str(text)
+    return s[:1].upper() + s[1:]
 NOTE = ("Some names are longer than {limit} characters; they are shortened in this report and "
         "end in “…”. The full names are in results.json.")
 

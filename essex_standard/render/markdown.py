@@ -82,6 +82,8 @@ def md_code(value: Any) -> str:
 def markdown_environment():
     import jinja2
 
+    from .labels import capitalize_first
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=False,
@@ -98,5 +100,6 @@ def markdown_environment():
         url=md_url,
         code=md_code,
         safe=MdSafe,
+        capitalize=capitalize_first,  # upper-case the first letter only ("NHS" stays "NHS")
     )
     return env

@@ -14,7 +14,6 @@ from typing import Any
 from ..privacy import convention_text, plan_disclosure
 from ..result import AuditResult
 from ..statements import unsaid, who
-from .charts import Bar, bar_chart
 from .facts import (
     NOT_PROVIDED,
     PublicFacts,
@@ -26,6 +25,7 @@ from .facts import (
 from .findings import public_findings, public_unexamined
 from .html import environment
 from .in_short import headlines, number_words, override_phrase, worse_off
+from .public_charts import attribute_charts
 from .public_owner import (
     decision_view,
     out_of_date,
@@ -176,30 +176,6 @@ def tradeoff(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {"priority": priority or None, "differ": differ}
 
 
-def _chart(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]) -> Any:
-    metric = "false_positive_rate" if facts.labels_available else "selection_rate"
-    label = attribute_label(facts.doc, attr)
-    if metric == "false_positive_rate":
-        axis = f"wrongly {w['flagged']}, of every 100 {w['people']} who {w['no_outcome']}"
-    else:
-        axis = f"{w['flagged']}, of every 100 {w['people']}"
-    bars, described = [], []
-    why = marks(facts.disclosure, w["people"])
-    for row in facts.table(attr):
-        fig = row[metric]
-        note = "comparison group" if row["is_reference"] else ""
-        hidden = (f"{why[fig.reason]['short']} ({why[fig.reason]['mark']})" if fig.suppressed
-                  else "not known" if fig.value is None else "")
-        bars.append(Bar(row["group"], fig.value, fig.ci,
-                        note="; ".join(t for t in (note, hidden) if t),
-                        emphasis=row["is_reference"]))
-        shown = hidden or f"{per100(fig.value)}"
-        described.append(f"{row['group']}: {shown}")
-    title = f"{label.capitalize()}: {axis}"
-    desc = ("Bar chart. " + "; ".join(described) +
-            ". Orange lines show the likely range. The same figures are in the table below.")
-    return bar_chart(f"chart-{idx}", title, desc, bars, axis_label=axis,
-                     missing_text="not shown")
 
 
 def public_context(result: AuditResult) -> dict[str, Any]:
@@ -218,7 +194,7 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         if section.get("kind") == "intersection":
             intersections.append(entry)
         else:
-            entry["chart"] = _chart(facts, attr, idx, w)
+            entry["charts"] = attribute_charts(facts, attr, idx, w)
             attributes.append(entry)
     overall = {m: facts.metric(None, None, m) for m in
                ("selection_rate", "base_rate", "false_positive_rate", "false_negative_rate",
