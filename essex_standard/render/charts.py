@@ -23,6 +23,9 @@ BAR_H = 14
 ROW_GAP = 9
 LEFT = 4
 RIGHT = 120
+#: The technical report's charts are narrower in user units, so that printed two to a row of an
+#: A4 landscape page their smallest text is about 9 pt (at 640 units, three to a row, it was 4).
+TECHNICAL_WIDTH = 420
 
 
 @dataclass
@@ -60,6 +63,7 @@ def bar_chart(
     unit: str = "",
     axis_label: str = "",
     missing_text: str = "c",
+    width: int = WIDTH,
 ) -> Markup:
     """A horizontal bar chart with optional interval whiskers, as accessible inline SVG.
 
@@ -67,7 +71,7 @@ def bar_chart(
     >>> svg.startswith('<svg') and 'role="img"' in svg and "<title" in svg
     True
     """
-    plot_w = WIDTH - LEFT - RIGHT
+    plot_w = width - LEFT - RIGHT
     row_h = LABEL_H + BAR_H + ROW_GAP
     top = 8
     height = top + row_h * len(bars) + 30
@@ -75,25 +79,26 @@ def bar_chart(
     tid, did = f"{chart_id}-title", f"{chart_id}-desc"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{tid} {did}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" class="chart" '
+        f'viewBox="0 0 {width} {height}" width="100%" class="chart" '
         f'preserveAspectRatio="xMinYMin meet">',
         f'<title id="{tid}">{escape(title)}</title>',
         f'<desc id="{did}">{escape(description)}</desc>',
     ]
     # Light vertical gridlines at 0, 25, 50, 75, 100 (% of the scale), only beside the bars
-    # so that they never cross a label.
+    # so that they never cross a label: one path for all of them (one element, not 5 per bar,
+    # which matters to the PDF renderer).
+    grid = "".join(
+        f"M{LEFT + plot_w * i / 4:.1f} {top + r * row_h + LABEL_H - 1}v{BAR_H + 2}"
+        for i in range(5) for r in range(len(bars))
+    )
+    parts.append(f'<path d="{grid}" stroke="#b1b4b6" stroke-width="0.6" fill="none"/>')
     for i in range(5):
         x = LEFT + plot_w * i / 4
-        for r in range(len(bars)):
-            y0 = top + r * row_h + LABEL_H - 1
-            parts.append(
-                f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y0 + BAR_H + 2}" '
-                'stroke="#b1b4b6" stroke-width="0.6"/>'
-            )
         tick = _fmt(i / 4, scale, unit)
+        anchor = "start" if i == 0 else "middle"  # centred on x = LEFT, "0%" was cut in half
         parts.append(
             f'<text x="{x:.1f}" y="{height - 13}" font-size="10" fill="#505a5f" '
-            f'text-anchor="middle">{tick}</text>'
+            f'text-anchor="{anchor}">{tick}</text>'
         )
     if axis_label:
         parts.append(
@@ -150,8 +155,14 @@ def rate_chart(attr: str, section, metric: str, chart_id: str) -> Markup:
         ref = group == section["reference_group"]
         bars.append(Bar(group, m.get("value"), m.get("ci"), note="reference" if ref else "",
                         emphasis=ref))
-        v = m.get("value")
-        said.append(f"{group}: {'undefined' if v is None else f'{100 * v:.1f}%'}")
+        v, ci = m.get("value"), m.get("ci")
+        if v is None:
+            said.append(f"{group}: undefined")
+        elif ci and None not in ci:
+            said.append(f"{group}: {100 * v:.1f}% (95% interval {100 * ci[0]:.1f}% to "
+                        f"{100 * ci[1]:.1f}%)")
+        else:
+            said.append(f"{group}: {100 * v:.1f}%")
     return bar_chart(
         chart_id,
         f"{attr}: {label} by group",
@@ -160,4 +171,5 @@ def rate_chart(attr: str, section, metric: str, chart_id: str) -> Markup:
         unit="%",
         axis_label=f"{label} (%)",
         missing_text="undefined",
+        width=TECHNICAL_WIDTH,
     )
