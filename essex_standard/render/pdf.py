@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gc
 import io
+import os
 import re
+import sys
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import EssexStandardError
 
@@ -162,3 +166,109 @@ def html_to_pdf(html: str) -> bytes:
         if was_enabled:
             gc.enable()
     return buffer.getvalue()
+
+
+#: Set to 1 to render every output in this process (debugging, profiling).
+NO_FORK_ENV = "ESSEX_STANDARD_NO_FORK"
+
+
+class Aside:
+    """One output rendered in a forked process while this process renders the others.
+
+    WeasyPrint is single-threaded Python, and the technical report's PDF takes most of the time
+    ``audit`` spends writing its outputs; on a machine with two or more cores, rendering it
+    beside the others brings the time to write all nine down to about the time of that PDF
+    alone.  The child is a ``fork`` of this process (it shares the result without pickling
+    it) and sends back the bytes, or the exception, through a pipe.  If it dies without an
+    answer, :meth:`result` renders in this process instead, so the outputs never depend on
+    the child succeeding.
+    """
+
+    def __init__(self, render: Callable[[Any], bytes], result: Any) -> None:
+        import multiprocessing
+
+        self._render, self._result = render, result
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child_conn = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_aside_child, daemon=True,
+                                 args=(render, result, child_conn, os.getpid()))
+        self._proc.start()
+        child_conn.close()
+
+    def result(self) -> bytes:
+        """The rendered bytes (raises what the renderer raised)."""
+        try:
+            status, payload = self._conn.recv()
+        except (EOFError, OSError):
+            status, payload = "lost", None
+        finally:
+            self.close()
+        if status == "ok":
+            return payload
+        if status == "error":
+            raise payload
+        return self._render(self._result)
+
+    def close(self) -> None:
+        """Stop the child if it is still running (an interrupted or failed run)."""
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join()
+        self._conn.close()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have Linux kill this child when its parent dies (``prctl(PR_SET_PDEATHSIG)``).
+
+    A parent killed outright (SIGKILL) cannot stop its child, and the child holds copies of
+    the parent's file descriptors, including the output folder's lock: without this, the next
+    audit would find the folder locked until the orphan finished its PDF.
+    """
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)
+
+
+def _aside_child(render: Callable[[Any], bytes], result: Any, conn, parent: int) -> None:
+    import pickle
+    import signal
+
+    # Ctrl-C is the parent's to handle; the parent stops the child with SIGTERM, which must
+    # end it quietly (not run the handler the parent installed, inherited through fork).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+    try:
+        message = ("ok", render(result))
+    except Exception as exc:  # noqa: BLE001 - sent to the parent, which raises it
+        message = ("error", exc)
+        try:
+            pickle.dumps(exc)
+        except Exception:  # noqa: BLE001
+            message = ("error", RuntimeError(f"{type(exc).__name__}: {exc}"))
+    conn.send(message)
+    conn.close()
+
+
+def start_aside(render: Callable[[Any], bytes], result: Any) -> Aside | None:
+    """Start ``render(result)`` in a forked process, or None where that would not help.
+
+    Only on Linux (``fork`` is unsafe on macOS and missing on Windows), with at least two
+    CPUs available to this process, and unless ``ESSEX_STANDARD_NO_FORK`` is set.
+    """
+    if os.environ.get(NO_FORK_ENV) or not sys.platform.startswith("linux"):
+        return None
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if (cpus or 1) < 2:
+        return None
+    try:
+        return Aside(render, result)
+    except OSError:
+        return None
