@@ -61,10 +61,13 @@ print(json.dumps({"audit": audit_s, "steps": steps, "total": total}))
 """
 
 
-def run_once(config: Path) -> dict:
+def run_once(config: Path, serial: bool = False) -> dict:
     """One fresh process: audit, then the nine outputs, timed."""
+    env = dict(os.environ)
+    if serial:
+        env["ESSEX_STANDARD_NO_FORK"] = "1"
     proc = subprocess.run([sys.executable, "-c", CHILD, str(config)], capture_output=True,
-                          text=True, check=True, cwd=ROOT)
+                          text=True, check=True, cwd=ROOT, env=env)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -79,7 +82,8 @@ def summarise(runs: list[dict]) -> dict:
             "walls": [r["total"][0] for r in runs]}
 
 
-def table(summary: dict, config: str, repeats: int, load: tuple[str, str]) -> str:
+def table(summary: dict, config: str, repeats: int, load: tuple[str, str],
+          serial: bool = False) -> str:
     import weasyprint
 
     import essex_standard
@@ -90,7 +94,9 @@ def table(summary: dict, config: str, repeats: int, load: tuple[str, str]) -> st
     walls = ", ".join(f"{x:.2f}" for x in summary["walls"])
     return "\n".join([
         f"Measured on {time.strftime('%Y-%m-%d')} by `python benchmarks/outputs.py "
-        f"--repeats {repeats}` on `{config}`: medians of {repeats} runs, each a fresh process. "
+        f"--repeats {repeats}{' --serial' if serial else ''}` on `{config}`: medians of "
+        f"{repeats} runs, each a fresh process"
+        f"{', every output in one process' if serial else ''}. "
         f"Load average (1 min) at the start / end: {load[0]} / {load[1]} on {os.cpu_count()} "
         f"CPUs (shared machine). essex-standard {essex_standard.__version__}, WeasyPrint "
         f"{weasyprint.__version__}, Python {platform.python_version()}.",
@@ -120,16 +126,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     ap.add_argument("--json", type=Path, help="also save the raw runs here")
+    ap.add_argument("--serial", action="store_true",
+                    help="render every output in one process (ESSEX_STANDARD_NO_FORK=1)")
     args = ap.parse_args(argv)
     if args.repeats < 3:
         ap.error("--repeats: medians need at least 3 runs")
     load_start = f"{os.getloadavg()[0]:.1f}"
     runs = []
     for i in range(args.repeats):
-        runs.append(run_once(ROOT / args.config))
+        runs.append(run_once(ROOT / args.config, args.serial))
         print(f"run {i + 1}: {runs[-1]['total'][0]:.2f} s", file=sys.stderr)
     load_end = f"{os.getloadavg()[0]:.1f}"
-    text = table(summarise(runs), args.config, args.repeats, (load_start, load_end))
+    text = table(summarise(runs), args.config, args.repeats, (load_start, load_end), args.serial)
     print(text)
     if args.json:
         args.json.write_text(json.dumps(runs, indent=1), encoding="utf-8")
