@@ -245,6 +245,10 @@ def _aside_child(render: Callable[[Any], bytes], result: Any, conn, parent: int)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
+    # The child ends as soon as it has sent its answer: nothing it allocates needs collecting,
+    # so the collector stays off (html_to_pdf leaves it as it found it), which also spares
+    # the full collection of WeasyPrint's boxes that would otherwise run before the answer.
+    gc.disable()
     try:
         message = ("ok", render(result))
     except Exception as exc:  # noqa: BLE001 - sent to the parent, which raises it
