@@ -23,8 +23,9 @@ BAR_H = 14
 ROW_GAP = 9
 LEFT = 4
 RIGHT = 120
-#: The technical report's charts are narrower in user units, so that printed two to a row of an
-#: A4 landscape page their smallest text is about 9 pt (at 640 units, three to a row, it was 4).
+#: The technical report's charts are narrower in user units, so that printed two to a row (40%
+#: of an A4 landscape line) their smallest text is 7.4 pt (at 640 units, three to a row, it was
+#: 4 pt), and on screen, 30rem wide, 11 px.
 TECHNICAL_WIDTH = 420
 
 
