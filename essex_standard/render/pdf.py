@@ -66,12 +66,13 @@ def add_id_tree(document, pdf) -> None:
     ISO 32000-1 14.7.2: IDs are found through the structure tree root's ``IDTree``).  This adds
     it as one flat name tree (keys sorted, as a name tree requires).
     """
-    import pydyf
-
     del document
+    # pydyf's classes, taken from the document rather than imported (pydyf comes with
+    # WeasyPrint and is not a requirement of its own).
+    dictionary, array = type(pdf.catalog), type(pdf.pages["Kids"])
     root, ids = None, []
     for obj in pdf.objects:
-        if not isinstance(obj, pydyf.Dictionary):
+        if not isinstance(obj, dictionary):
             continue
         kind = obj.get("Type")
         if kind == "/StructTreeRoot":
@@ -81,10 +82,10 @@ def add_id_tree(document, pdf) -> None:
     if root is None or not ids:
         return
     ids.sort(key=lambda item: item[0].encode("utf-8"))
-    names = pydyf.Array()
-    for key, element in ids:
-        names.extend([pydyf.String(key), element.reference])
-    tree = pydyf.Dictionary({"Names": names})
+    names = array()
+    for _, element in ids:
+        names.extend([element["ID"], element.reference])
+    tree = dictionary({"Names": names})
     pdf.add_object(tree)
     root["IDTree"] = tree.reference
 
