@@ -114,6 +114,9 @@ class OutputSet(list):
 
 Step = Callable[[str], AbstractContextManager[object]]
 
+#: Rendered beside the others in a second process when there are other outputs to write.
+ASIDE = "technical-report.pdf"
+
 
 def write_outputs(
     result: AuditResult,
@@ -130,21 +133,28 @@ def write_outputs(
     A missing optional renderer skips its output (see ``OutputSet.skipped``); any other
     failure leaves ``out_dir`` exactly as it was.
     """
-    from .render.pdf import RendererUnavailable
+    from .render.pdf import RendererUnavailable, start_aside
 
     names = select_outputs(only)
     validate(result.doc)
     step = step or (lambda label: nullcontext())
     table = renderers()
-    with folder or open_output_folder(out_dir, names) as target:
-        written, skipped = [], {}
-        for name in names:
-            with step(f"Writing {name}"):
-                try:
-                    content = table[name](result)
-                except RendererUnavailable as exc:
-                    skipped[name] = str(exc)
-                    continue
-                written.append(target.write(name, content))
-        target.commit()
-    return OutputSet(written, skipped)
+    # The technical PDF (most of the time) renders in a second process meanwhile, if it helps.
+    aside = start_aside(table[ASIDE], result) if ASIDE in names and len(names) > 2 else None
+    order = [n for n in names if n != ASIDE] + [ASIDE] if aside else names
+    try:
+        with folder or open_output_folder(out_dir, names) as target:
+            written, skipped = {}, {}
+            for name in order:
+                with step(f"Writing {name}"):
+                    try:
+                        content = aside.result() if aside and name == ASIDE else table[name](result)
+                    except RendererUnavailable as exc:
+                        skipped[name] = str(exc)
+                        continue
+                    written[name] = target.write(name, content)
+            target.commit()
+    finally:
+        if aside:
+            aside.close()
+    return OutputSet([written[n] for n in names if n in written], skipped)

@@ -58,9 +58,11 @@ def test_chart_text_is_at_least_9_px_on_a_390_px_phone():
 def test_gridlines_never_cross_a_value_label(value, ci):
     svg = str(bar_chart("c", "t", "d", [Bar("A", value, ci)]))
     labels = re.findall(r'<text x="([0-9.]+)" y="([0-9.]+)"[^>]*>([^<]+)</text>', svg)
-    lines = [(float(x), float(y1), float(y2)) for x, y1, _, y2 in
-             re.findall(r'<line x1="([0-9.]+)" y1="([0-9.]+)" x2="([0-9.]+)" y2="([0-9.]+)"',
-                        svg)]
+    # The gridlines are one path of "M x y v h" segments (charts.py).
+    grid = re.search(r'<path d="([^"]+)" stroke="#b1b4b6"', svg)
+    assert grid
+    lines = [(float(x), float(y), float(y) + float(h)) for x, y, h in
+             re.findall(r'M([0-9.]+) ([0-9.]+)v([0-9.]+)', grid.group(1))]
     assert lines
     for x, y, text in labels:
         x0, x1 = float(x), float(x) + text_width(text)
