@@ -195,8 +195,9 @@ def test_without_a_decision_the_cover_says_none_was_recorded(csc_result):
 
 def test_only_a_limit_the_owner_set_is_not_called_a_change(csc_result):
     text = visible_text(render_public_html(csc_result))  # R1: set, as the Standard asks
-    assert "We set a limit that the Standard asks the owner to set" in text
-    assert "We changed some of its limits" not in text
+    assert "We set one limit that the Standard leaves to us" in text
+    assert "changed" not in text[:text.index("Contents")]
+    assert "Limits we set" in text and "Limits we set or changed" not in text
 
 
 # --------------------------------------------------------------------------- changes

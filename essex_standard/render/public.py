@@ -233,6 +233,9 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "problems": problems(doc),
         "overrides": [dict(o, sentence=override_sentence(o)) for o in overrides(doc)],
         "override_phrase": override_phrase(overrides(doc)),
+        "limits_heading": ("Limits we set" if all(o.get("default_known") and o.get("default")
+                                                  is None for o in overrides(doc))
+                           else "Limits we set or changed"),
         "tradeoff": tradeoff(doc),
         "privacy": facts.disclosure,
         "privacy_rule": convention_text(facts.disclosure.settings),

@@ -21,7 +21,7 @@ from typing import Any
 
 from .charts import Bar, bar_chart
 from .facts import PublicFacts, per100
-from .findings import PLAIN, judged_findings, not_recorded
+from .findings import judged_findings, measure_words, not_recorded
 from .suppressed import marks
 
 #: How sure the judge is, strongest first: a chart's title states the strongest.
@@ -53,11 +53,10 @@ def _statements(found: list[Mapping[str, Any]]) -> list[dict[str, list[str]]]:
 
 
 def _plottable(facts: PublicFacts, attr: str, metric: str) -> bool:
-    section = facts.doc["fairness"][attr]
-    ref = section["groups"].get(section["reference_group"]) or {}
-    m = (ref.get("metrics") or {}).get(metric) or {}
-    value = m.get("value")
-    return value is None or 0.0 <= float(value) <= 1.0
+    """Only rates (shares of a group, in RATES) are drawn as bars "of every 100"."""
+    from ..metrics.rates import RATES
+
+    return metric in RATES and attr in facts.doc.get("fairness", {})
 
 
 def chart_measures(doc: Mapping[str, Any], facts: PublicFacts, attr: str
@@ -82,7 +81,7 @@ def chart_measures(doc: Mapping[str, Any], facts: PublicFacts, attr: str
     judged = [f["metric"] for c in (doc.get("standard") or {}).get("criteria", [])
               for f in (c.get("evidence") or {}).get("findings") or []
               if f.get("attribute") == attr and f.get("reference_group") is not None
-              and f["metric"] in PLAIN]
+              and _plottable(facts, attr, f["metric"])]
     if judged:
         # "No gap beyond the limit" only when no group went unjudged on that measure.
         unjudged = any(u.get("attribute") == attr and u.get("metric") in (judged[0], None)
@@ -128,6 +127,24 @@ def _hidden_key(facts: PublicFacts, attr: str, metric: str, people: str
             for r in ("primary", "secondary") if r in reasons]
 
 
+#: How a chart speaks of a measure when no Standard gave words for it (an audit without a
+#: Standard): the Standard's own words, as the judge filled them, come first (``_words``).
+_UNJUDGED_WORDS = {
+    "selection_rate": {"what": "{flagged}", "who": ""},
+    "false_positive_rate": {"what": "wrongly {flagged}", "who": "who {no_outcome}"},
+    "false_negative_rate": {"what": "missed", "who": "who {outcome}"},
+}
+
+
+def _words(doc: Mapping[str, Any], metric: str) -> dict[str, Any]:
+    """The words the judge filled from the Standard for ``metric`` (any criterion naming it),
+    else the plain fallback for an audit judged against no Standard."""
+    for (_, m), w in measure_words(doc).items():
+        if m == metric and w.get("what"):
+            return w
+    return _UNJUDGED_WORDS.get(metric, {})
+
+
 def attribute_charts(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, str]
                      ) -> list[dict[str, Any]]:
     """The charts of one characteristic for the public report, each a dict the template
@@ -136,9 +153,9 @@ def attribute_charts(facts: PublicFacts, attr: str, idx: int, w: Mapping[str, st
     out = []
     for k, m in enumerate(chart_measures(facts.doc, facts, attr)):
         metric = m["metric"]
-        plain = PLAIN.get(metric)
-        what = (plain["what"] if plain else metric.replace("_", " ")).format(**w)
-        who = (plain["who"] if plain else "").format(**w)
+        plain = _words(facts.doc, metric)
+        what = plain["what"].format(**w) if plain.get("what") else metric.replace("_", " ")
+        who = (plain.get("who") or "").format(**w)
         axis = f"{what}, of every 100 {w['people']}" + (f" {who}" if who else "")
         bars, said = _bars(facts, attr, metric, w["people"])
         chart_id = f"chart-{idx}-{k}"
