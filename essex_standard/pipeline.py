@@ -13,6 +13,7 @@ from typing import Any
 
 from .config import AuditConfig, load_config, parse_config
 from .load import AuditData, load_audit_data, prepare
+from .metrics.disparities import DIFFERENCE_METHOD, RATIO_METHOD
 from .metrics.fairness import measure_grouping, measure_overall
 from .privacy import resolve_privacy
 from .result import SCHEMA_VERSION, AuditResult, round_floats, tool_record
@@ -93,8 +94,8 @@ def build_document(data: AuditData, cfg: AuditConfig, measured: dict[str, Any]) 
             "privacy": resolve_privacy(cfg.sections.get("privacy"), cfg.source),
             "interval_methods": {
                 "rate": "Wilson score (Brown-Cai-DasGupta modification at 1-3 events)",
-                "difference": "Newcombe hybrid score (MOVER-D with Wilson limits)",
-                "ratio": "MOVER-R (Donner & Zou 2012) with Wilson limits",
+                "difference": DIFFERENCE_METHOD,
+                "ratio": RATIO_METHOD,
                 "roc_auc": "Newcombe (2006) method 5 score interval; differences and ratios "
                            "by MOVER from those limits",
                 "average_odds_difference": "MOVER from the Wilson limits of the four rates",

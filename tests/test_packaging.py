@@ -112,3 +112,17 @@ def test_completion_offers_the_commands():
     out = _complete(_ESSEX_STANDARD_COMPLETE="bash_complete", COMP_WORDS="essex-standard i",
                     COMP_CWORD="1")
     assert out.split() == ["plain,init"]
+
+
+def test_every_subpackage_is_listed_for_installation():
+    """A subpackage missing from setup.cfg's ``packages`` works from the source tree (editable
+    install) and fails only after ``pip install .`` (as the CI examples found for engines/)."""
+    import configparser
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = configparser.ConfigParser()
+    cfg.read(root / "setup.cfg")
+    listed = set(cfg["options"]["packages"].split())
+    found = {".".join(p.parent.relative_to(root).parts)
+             for p in (root / "essex_standard").rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

@@ -197,21 +197,15 @@ def bar_chart(
 
 def swatch(kind: str) -> Markup:
     """A small picture of one mark of the charts, for a visible key beside them (hidden from
-    screen readers: the key's words say the same).
+    screen readers: the key's words say the same).  Drawn with CSS (``.swatch`` in both
+    reports' style sheets), not SVG, so that the tagged PDF treats it as decoration rather than
+    a figure without alternate text.
 
-    >>> "stroke" in swatch("range") and 'aria-hidden="true"' in swatch("bar")
-    True
+    >>> str(swatch("range"))
+    '<span class="swatch swatch-range" aria-hidden="true"></span>'
     """
-    head = ('<svg xmlns="http://www.w3.org/2000/svg" class="swatch" aria-hidden="true" '
-            'focusable="false" width="28" height="14" viewBox="0 0 28 14">')
-    if kind == "range":
-        d = "M2 7H26M2 2V12M26 2V12"
-        body = (f'<path d="{d}" stroke="#fff" stroke-width="5" fill="none"/>'
-                f'<path d="{d}" stroke="{RANGE}" stroke-width="2" fill="none"/>')
-    else:
-        fill = REFERENCE_BAR if kind == "reference" else BAR
-        body = f'<rect x="0" y="1" width="28" height="12" fill="{fill}"/>'
-    return Markup(head + body + "</svg>")
+    kind = kind if kind in ("bar", "reference", "range") else "bar"
+    return Markup(f'<span class="swatch swatch-{kind}" aria-hidden="true"></span>')
 
 
 def rate_chart(attr: str, section, metric: str, chart_id: str) -> Markup:

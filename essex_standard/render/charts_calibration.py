@@ -151,10 +151,12 @@ def shift_chart(chart_id: str, rows: Sequence[Mapping[str, Any]], margin: float 
     audited data, one row per group, with its 95% interval and the ±margin band: a group whose
     interval lies outside the band has drifted in calibration.
 
-    ``rows``: ``{"label", "value", "ci"}`` (audited − reference).
+    ``rows``: ``{"label", "value", "ci", "verdict"}`` (audited − reference; ``verdict`` is the
+    judge's on that group, which alone colours a row red).
 
-    >>> svg = shift_chart("s", [{"label": "A", "value": 0.15, "ci": [.1, .2]}], 0.05)
-    >>> 'role="img"' in svg and "A" in svg
+    >>> svg = shift_chart("s", [{"label": "A", "value": 0.15, "ci": [.1, .2],
+    ...                         "verdict": "not met"}], 0.05)
+    >>> 'role="img"' in svg and "failed for: A" in svg
     True
     """
     margin = float(margin) if margin is not None else 0.0  # no Standard criterion: no band
@@ -168,16 +170,14 @@ def shift_chart(chart_id: str, rows: Sequence[Mapping[str, Any]], margin: float 
     def sx(v: float) -> float:
         return label_w + (max(-span, min(span, v)) + span) / (2 * span) * plot
 
-    outside = [r["label"] for r in rows if r.get("ci") and (r["ci"][0] > margin
-                                                            or r["ci"][1] < -margin)]
-    beyond = [r["label"] for r in rows if r.get("value") is not None
-              and abs(r["value"]) >= margin and r["label"] not in outside]
+    # The judge's verdict on each group (R5), never a test of the chart's own: red for *not met*.
+    failed = [r["label"] for r in rows if r.get("verdict") == "not met"]
+    undecided = [r["label"] for r in rows if r.get("verdict") == "insufficient evidence"]
     desc = ("Change in observed rate minus mean predicted risk, audited minus reference data, "
             f"with 95% intervals, for each group where something moved; the band is ±{margin:g}. "
-            + (f"Interval wholly outside the band: {', '.join(outside)}. " if outside else
-               "No interval lies wholly outside the band. ")
-            + (f"Change beyond the band, interval crossing it: {', '.join(beyond)}." if beyond
-               else ""))
+            + (f"The Standard's check failed for: {', '.join(failed)}. " if failed else
+               "The Standard's check failed for no group shown. ")
+            + (f"Not enough evidence to judge: {', '.join(undecided)}." if undecided else ""))
     parts = _open(chart_id, width, height, "Change in calibration-in-the-large, by group", desc)
     band = sx(margin) - sx(-margin)
     parts.append(f'<rect x="{sx(-margin):.1f}" y="{top - 4}" width="{band:.1f}" '
@@ -200,8 +200,7 @@ def shift_chart(chart_id: str, rows: Sequence[Mapping[str, Any]], margin: float 
         if r.get("value") is None:
             parts.append(_text(label_w + 4, y + 4, "not measured", 9))
             continue
-        bad = r["label"] in outside
-        colour = RED if bad else ACCENT
+        colour = RED if r.get("verdict") == "not met" else ACCENT
         if r.get("ci"):
             parts.append(f'<line x1="{sx(r["ci"][0]):.1f}" y1="{y:.1f}" x2="{sx(r["ci"][1]):.1f}" '
                          f'y2="{y:.1f}" stroke="{colour}" stroke-width="1.4"/>')
@@ -440,15 +439,19 @@ def drift_view(doc: Mapping[str, Any]) -> dict[str, Any]:
                 for g in ((shares_c or {}).get("evidence") or {}).get("groups") or []}
     cit = [{"label": f"{r['attribute']}: {r['group']}",
             "value": r["entry"]["calibration_in_the_large"]["difference"]["value"],
-            "ci": r["entry"]["calibration_in_the_large"]["difference"].get("ci")}
+            "ci": r["entry"]["calibration_in_the_large"]["difference"].get("ci"),
+            "verdict": citl_v.get((r["attribute"], r["group"]))}
            for r in rows
            if ((r["entry"].get("calibration_in_the_large") or {}).get("difference") or {})
            .get("value") is not None]
+    # The groups whose share of missing values the judge highlighted (standard/shifts.py).
+    flagged = {(m["attribute"], m["group"], m["feature"]) for m in psi.get("missingness") or []}
     missing = [(attr, group, f, s)
                for attr, m in (dr.get("missingness") or {}).items()
                for group, cols in m.get("groups", {}).items() for f, s in cols.items()
-               if alpha is not None and s["difference"].get("q_value") is not None
-               and s["difference"]["q_value"] < alpha]
+               if (attr, group, f) in flagged]
+    if psi.get("alpha") is not None:
+        alpha = psi["alpha"]
     return {"rows": rows, "alpha": alpha, "features": items, "labels": feature_labels,
             "psi": psi, "mix_rows": mix_rows, "share_verdicts": share_v,
             "share_intervals": share_ci,

@@ -288,12 +288,16 @@ def _higher(f: Mapping[str, Any]) -> bool:
     return (f["worse"] == f["group"]) == bool(f.get("worse_is_higher", True))
 
 
-def _hidden(facts: PublicFacts, attr: str | None, groups: tuple[Any, Any], metric: str) -> bool:
-    """Whether disclosure control hides either figure of a comparison."""
+def _hidden(facts: PublicFacts, attr: str | None, groups: tuple[Any, Any], metric: str
+            ) -> str | None:
+    """Why disclosure control hides a figure of a comparison: ``"primary"`` (too few people)
+    before ``"secondary"`` (hidden to protect a smaller group); None when both are shown."""
     try:
-        return not all(facts.disclosure.metric_shown(attr, g, metric) for g in groups)
+        why = [facts.disclosure.reason(attr, g, metric) for g in groups
+               if not facts.disclosure.metric_shown(attr, g, metric)]
     except KeyError:
-        return True
+        return "primary"
+    return None if not why else "primary" if "primary" in why else "secondary"
 
 
 def public_unexamined(doc: Mapping[str, Any], facts: PublicFacts) -> list[dict[str, Any]]:

@@ -37,6 +37,8 @@ _SVG_TITLE_DESC = re.compile(
     r"(<svg\b[^>]*>\s*<title\b[^>]*>)(.*?)(</title>\s*<desc\b[^>]*>)(.*?)(</desc>)", re.S
 )
 
+_SVG_DESC_ONLY = re.compile(r"(<svg\b[^>]*>)(\s*<desc\b[^>]*>)(.*?)(</desc>)", re.S)
+
 
 def svg_alt_text(html: str) -> str:
     """Put each chart's description (the figures it plots) into its ``<title>``.
@@ -48,6 +50,8 @@ def svg_alt_text(html: str) -> str:
 
     >>> svg_alt_text('<svg role="img"><title id="t">Rates</title><desc id="d">A: 20%.</desc></svg>')
     '<svg role="img"><title id="t">Rates. A: 20%.</title><desc id="d">A: 20%.</desc></svg>'
+    >>> svg_alt_text('<svg role="img"><desc id="d">A: 20%.</desc></svg>')
+    '<svg role="img"><title>A: 20%.</title><desc id="d">A: 20%.</desc></svg>'
     """
 
     def join(m: re.Match) -> str:
@@ -55,7 +59,11 @@ def svg_alt_text(html: str) -> str:
         alt = f"{title.rstrip('.')}. {desc}" if desc and desc not in title else title
         return f"{m.group(1)}{alt}{m.group(3)}{m.group(4)}{m.group(5)}"
 
-    return _SVG_TITLE_DESC.sub(join, html)
+    html = _SVG_TITLE_DESC.sub(join, html)
+    # A chart titled by a visible heading outside it (aria-labelledby, the public report's
+    # charts) has no <title>: its description, which names every figure, becomes the alt text.
+    return _SVG_DESC_ONLY.sub(lambda m: f"{m.group(1)}<title>{m.group(3)}</title>"
+                                        f"{m.group(2)}{m.group(3)}{m.group(4)}", html)
 
 
 def add_id_tree(document, pdf) -> None:

@@ -82,4 +82,12 @@ def psi_labels(doc: Mapping[str, Any], standard: Standard) -> dict[str, Any] | N
         "group_mix": {attr: label(mix) for attr, mix in (dr.get("group_mix") or {}).items()},
         "by_group": within("by_group"),
         "by_intersection": within("by_intersection"),
+        # A group's share of missing values that changed beyond chance at the Standard's level
+        # (a fairness signal the reports highlight: chosen here, not by a renderer).
+        "missingness": [
+            {"attribute": attr, "group": group, "feature": f}
+            for attr, m in (dr.get("missingness") or {}).items()
+            for group, cols in (m.get("groups") or {}).items() for f, x in cols.items()
+            if (x.get("difference") or {}).get("q_value") is not None
+            and x["difference"]["q_value"] < alpha],
     }
