@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from ..config import AuditConfig
     from ..reference import ReferenceData
 
-OPTION_KEYS = ("features", "bins", "psi_thresholds", "alpha", "by_group", "psi_empty_bin")
+OPTION_KEYS = ("features", "bins", "alpha", "by_group", "psi_empty_bin")
 
 #: How PSI treats a bin empty on one side (``drift.psi_empty_bin``); see :func:`psi`.
 EMPTY_BIN_RULES = ("half_count", "epsilon")
@@ -55,8 +55,8 @@ class DriftOptions:
     """``drift:`` in audit.yaml (every key optional).
 
     ``features``: columns to compare (default: the model's features, ``estimator.features``).
-    ``bins``: reference-quantile bins for numbers (default 10).  ``psi_thresholds``: read for
-    compatibility but no longer used: the Standard's PSI criterion (R3) holds the limit.
+    ``bins``: reference-quantile bins for numbers (default 10).  (``psi_thresholds`` is
+    refused: the Standard's PSI criterion, R3, holds the limit.)
     ``alpha``: false discovery rate for the Benjamini-Hochberg q-values (default 0.05).
     ``by_group``: also measure drift within each protected group and each intersection
     (default true).  ``psi_empty_bin``: ``half_count`` (default) or ``epsilon`` (Evidently's
@@ -65,8 +65,6 @@ class DriftOptions:
 
     features: tuple[str, ...] | None = None
     bins: int = 10
-    psi_moderate: float = 0.1
-    psi_major: float = 0.25
     alpha: float = 0.05
     by_group: bool = True
     psi_empty_bin: str = "half_count"
@@ -78,6 +76,14 @@ def parse_options(raw: Any, src: str = "the config") -> DriftOptions:
         return DriftOptions()
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{src}: 'drift' must be a mapping, e.g. 'drift: {{bins: 10}}'.")
+    if "psi_thresholds" in raw:
+        # The judge alone labels a PSI, against the Standard's PSI criterion (R3): a second
+        # limit here would let a report call "stable" what the verdict failed.
+        raise ConfigError(
+            f"{src}: 'drift.psi_thresholds' is no longer used: the PSI limit is the Standard's "
+            "criterion on a PSI (R3). Remove the key; to set a different limit, write "
+            "'standard: {overrides: {R3: {threshold: 0.25}}}' (recorded in results.json)."
+        )
     check_keys("drift.", raw, OPTION_KEYS, src)
     out: dict[str, Any] = {}
     if "features" in raw:
@@ -92,17 +98,6 @@ def parse_options(raw: Any, src: str = "the config") -> DriftOptions:
         if isinstance(b, bool) or not isinstance(b, int) or b < 2:
             raise ConfigError(f"{src}: 'drift.bins' is {b!r}; give a whole number of at least 2.")
         out["bins"] = b
-    if "psi_thresholds" in raw:
-        t = raw["psi_thresholds"]
-        ok = (isinstance(t, list) and len(t) == 2
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in t)
-              and 0 < t[0] < t[1])
-        if not ok:
-            raise ConfigError(
-                f"{src}: 'drift.psi_thresholds' is {t!r}; give [moderate, major] with "
-                "0 < moderate < major, e.g. [0.1, 0.25]."
-            )
-        out["psi_moderate"], out["psi_major"] = float(t[0]), float(t[1])
     if "alpha" in raw:
         a = raw["alpha"]
         if isinstance(a, bool) or not isinstance(a, (int, float)) or not 0 < a < 1:
