@@ -51,6 +51,7 @@ def _finder_problems(meta: dict) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", ["csc_result", "compas_result"])
 def test_metadata_is_valid_for_govuk(fixture, request):
     record = json.loads(render_atrs_json(request.getfixturevalue(fixture)))

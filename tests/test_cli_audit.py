@@ -213,6 +213,7 @@ def no_pango(monkeypatch):
     monkeypatch.setattr(pdf, "_weasyprint_error", None)
 
 
+@pytest.mark.slow
 def test_without_pango_everything_but_the_pdfs_is_written(tmp_path, capsys, no_pango):
     config = _tiny_project(tmp_path)
     out = tmp_path / "out"
@@ -258,6 +259,7 @@ def test_help_names_every_output_for_only():
     assert "results.json is always written" in text
 
 
+@pytest.mark.slow
 def test_progress_only_on_a_terminal_and_not_with_quiet(tmp_path):
     import io
 

@@ -53,6 +53,7 @@ def test_ece_interval_covers_in_small_groups(n, name):
 
 @pytest.mark.parametrize("name", ["calibrated", pytest.param("shift +0.05", marks=pytest.mark.slow),
                                   pytest.param("shift -0.1", marks=pytest.mark.slow)])
+@pytest.mark.slow
 def test_where_one_limit_is_exact_coverage_is_close_to_the_two_sided_nominal(name):
     """Even spread or no error: one tail errs about 2% (the shifted gamma's lower tail errs
     on the cautious side), the other cannot, so a 95% interval covers about 97.5–98% (as any
@@ -141,6 +142,7 @@ def test_the_standard_recomputes_the_same_upper_limit_at_any_level():
     assert lo90 == pytest.approx(want, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_no_ece_interval_can_cover_at_95_percent_whatever_the_spread():
     """Why results.json publishes no ECE interval (issue 8).  The interval built for the
     least favourable spreads, whose every tail errs at most its nominal 2.5%, covers above the

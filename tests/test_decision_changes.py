@@ -133,6 +133,7 @@ def test_a_no_stays_not_met_with_its_problems_recorded(standard):
     assert verdict == "not met" and "May 2025" in evidence["problems"][0]
 
 
+@pytest.mark.slow
 def test_the_judge_uses_the_audit_date_in_results(csc_result, standard):
     from essex_standard.standard import judge
     from essex_standard.standard.attestations import load_attestations

@@ -49,6 +49,7 @@ def _digest(config: str, extra: dict[str, str], seed: int | None = None) -> str:
     "examples/compas/audit.yaml",
     pytest.param("examples/childrens-social-care/audit-later.yaml", marks=pytest.mark.slow),
 ])
+@pytest.mark.slow
 def test_results_do_not_depend_on_hash_seed_time_zone_locale_or_blas_kernel(config):
     digests = {_digest(config, env) for env in ENVIRONMENTS}
     assert len(digests) == 1, f"{config}: results.json differs between environments"

@@ -136,6 +136,7 @@ def disclosed(doc: dict, settings: dict | None = None, width: float = 0.5,
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.slow
 def test_no_small_count_is_recoverable_from_the_bundled_examples(name):
     doc = json.loads((ROOT / "docs" / "examples" / name / "results.json").read_text())
     attack = Attack(doc)
@@ -154,6 +155,7 @@ def test_the_greedy_fallback_withstands_the_attack_too(name):
 
 
 @pytest.mark.parametrize("min_cell,zero", [(10, True), (6, False)])
+@pytest.mark.slow
 def test_the_minimum_loss_choice_withstands_the_attack_on_a_hard_case(min_cell, zero):
     """Small groups on both axes of an intersection, with one large group: the exact plan
     hides as little as it can, and the attack still narrows nothing below min_cell."""

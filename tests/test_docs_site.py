@@ -37,6 +37,7 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_the_site_builds_strictly_with_every_guide(site):
     for page in ("index.html", "config/index.html", "api/index.html", "changelog/index.html"):
         assert (site / page).is_file(), page

@@ -118,6 +118,7 @@ def compas() -> pd.DataFrame:
     return pd.read_csv(ROOT / "examples/compas/data/compas-two-years.csv", usecols=cols)
 
 
+@pytest.mark.slow
 def test_csv_parquet_folder_and_database_agree(tmp_path: Path, compas: pd.DataFrame,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The same rows as CSV, Parquet, a folder of Parquet parts, a DuckDB table and a query,

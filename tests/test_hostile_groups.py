@@ -59,6 +59,7 @@ def test_ten_attributes_of_a_hundred_values_do_not_overflow():
     assert both.n_groups == len({tuple(r) for r in values.tolist()})
 
 
+@pytest.mark.slow
 def test_too_many_groups_in_an_attribute(tmp_path, capsys):
     df = frame(200)
     df["eth"] = [f"g{i % 60}" for i in range(200)]

@@ -111,6 +111,7 @@ def test_and_list_reads_like_english():
     assert and_list(["a", "b", "c"]) == "a, b and c"
 
 
+@pytest.mark.slow
 def test_setting_a_limit_the_standard_leaves_open_is_not_changing_it(csc_result):
     text = visible(render_public_html(csc_result))
     start = text.index("What we found.")

@@ -35,6 +35,7 @@ def _config(folder: Path, **estimator) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_skops_model_matches_its_stored_predictions(csc_result):
     """Auditing the model and auditing its exported scores give the same fairness figures."""
     from_table = essex_standard.audit(CSC / "audit-predictions.yaml")

@@ -393,6 +393,7 @@ QUICK = {(signal.SIGKILL, -1), (signal.SIGTERM, 1)}
     [pytest.param(*c, marks=() if c in QUICK else pytest.mark.slow,
                   id=f"{signal.Signals(c[0]).name}-{c[1]}") for c in CASES],
 )
+@pytest.mark.slow
 def test_a_run_stopped_at_any_moment_leaves_the_old_complete_set(project, capsys, sig, files):
     before = _old_folder(project / "out")
     proc = _spawn(project)

@@ -199,6 +199,7 @@ def test_atrs_record(csc_result):
     assert "## Tier 2 - Owner and Responsibility" in md and "### 2.4.2.7 - Model performance" in md
 
 
+@pytest.mark.slow
 def test_standard_fixture_renders_problems_and_responses(csc_result):
     from pathlib import Path
 
@@ -329,6 +330,7 @@ def test_public_cover_is_plain_and_names_the_characteristic(csc_result, compas_r
     assert "Of every 100 people who did not have the outcome the model predicts" in compas
 
 
+@pytest.mark.slow
 def test_privacy_legend_describes_the_rule_applied(csc_result):
     from essex_standard.privacy import resolve_privacy
     from essex_standard.result import AuditResult

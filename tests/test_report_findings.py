@@ -85,6 +85,7 @@ def _esc(text: str) -> str:
     ("F2", 0.02), ("F1", 0.95), ("F3", 0.005),
     *(pytest.param(c, t, marks=pytest.mark.slow) for c, t in (("F2", 0.5), ("F1", 0.1),
                                                               ("F3", 0.5)))])
+@pytest.mark.slow
 def test_changing_a_threshold_never_makes_a_report_contradict_the_verdict(csc_result, cid,
                                                                         threshold):
     result = rejudged(csc_result, cid, threshold)

@@ -40,6 +40,7 @@ def _attribute(groups: dict[str, dict]) -> dict:
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.slow
 def test_no_large_group_is_hidden_in_full_in_the_bundled_examples(name):
     doc = _doc(name)
     d = plan_disclosure(doc)
@@ -51,6 +52,7 @@ def test_no_large_group_is_hidden_in_full_in_the_bundled_examples(name):
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n != "compas"
                                   else n for n in EXAMPLES])
+@pytest.mark.slow
 def test_the_exact_plan_loses_no_more_than_the_greedy_fallback(name):
     doc = _doc(name)
     table = build_table(doc)
@@ -114,6 +116,7 @@ def test_the_plan_is_deterministic():
     assert first.status == second.status and first.overall == second.overall
 
 
+@pytest.mark.slow
 def test_the_record_gives_each_hidden_figure_its_reason():
     doc = _doc("childrens-social-care")
     record = privacy.disclosure_record(doc)
