@@ -183,6 +183,7 @@ def public_context(result: AuditResult) -> dict[str, Any]:
     model = doc.get("model") or {}
     facts = PublicFacts(doc)
     w = words(model)
+    listed = overrides(doc)
     attributes, intersections = [], []
     for idx, (attr, section) in enumerate(doc.get("fairness", {}).items()):
         entry = {
@@ -231,10 +232,10 @@ def public_context(result: AuditResult) -> dict[str, Any]:
         "standard": doc.get("standard"),
         "verdict": verdict_info(doc.get("standard")),
         "problems": problems(doc),
-        "overrides": [dict(o, sentence=override_sentence(o)) for o in overrides(doc)],
-        "override_phrase": override_phrase(overrides(doc)),
-        "limits_heading": ("Limits we set" if all(o.get("default_known") and o.get("default")
-                                                  is None for o in overrides(doc))
+        "overrides": [dict(o, sentence=override_sentence(o)) for o in listed],
+        "override_phrase": override_phrase(listed),
+        "limits_heading": ("Limits we set" if all(o["default_known"] and o["default"] is None
+                                                  for o in listed)
                            else "Limits we set or changed"),
         "tradeoff": tradeoff(doc),
         "privacy": facts.disclosure,
